@@ -1,0 +1,82 @@
+# osimg.glance developer entry points. `make demo` and `make test` work on a fresh clone.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON        ?= python3
+VENV          ?= .venv
+BUILD_DIR     ?= .build
+LOCAL_CLOUD_STATE_DIR ?= $(CURDIR)/.local-cloud
+export LOCAL_CLOUD_STATE_DIR
+
+VENV_BIN      := $(abspath $(VENV))/bin
+VENV_STAMP    := $(VENV)/.installed
+COLLECTION    := $(abspath $(BUILD_DIR))/ansible_collections/osimg/glance
+PY_VERSION    := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+ANSIBLE_TEST  := cd $(COLLECTION) && PATH=$(VENV_BIN):$$PATH $(VENV_BIN)/ansible-test
+LOCAL_CLOUD   := $(PYTHON) tools/local_cloud.py
+GET_PIP_CACHE := $(HOME)/.ansible/test/cache
+CLOUDS_YAML   := $(LOCAL_CLOUD_STATE_DIR)/clouds.yaml
+
+.PHONY: help venv tree cloud-up cloud-down cloud-purge cloud-status sanity units integration test demo build changelog-lint clean
+
+help:
+	@echo "make demo          set everything up and run examples/demo.yml against the local cloud"
+	@echo "make test          set everything up and run sanity, unit and integration tests"
+	@echo "make sanity | units | integration   one suite (integration brings the cloud up)"
+	@echo "make cloud-up | cloud-down | cloud-status | cloud-purge   the local Keystone + Glance"
+	@echo "make build         build the collection tarball into dist/"
+
+$(VENV_STAMP): requirements.txt tools/requirements-dev.txt
+	test -x $(VENV_BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(VENV_BIN)/python -m pip install --quiet --disable-pip-version-check -r tools/requirements-dev.txt 2>&1 | grep -v "is ignored: it is neither a file nor a directory" || true
+	$(VENV_BIN)/python -c 'import ansible, requests, jsonpatch, pytest, xdist' 
+	touch $@
+
+venv: $(VENV_STAMP)
+
+tree:
+	@$(PYTHON) tools/build_tree.py --build-dir $(BUILD_DIR)
+
+cloud-up:
+	$(LOCAL_CLOUD) up
+
+cloud-down:
+	$(LOCAL_CLOUD) down
+
+cloud-purge:
+	$(LOCAL_CLOUD) down --purge
+
+cloud-status:
+	$(LOCAL_CLOUD) status
+
+# ansible-test bootstraps pip in each venv from a script it downloads; serve our offline one.
+$(GET_PIP_CACHE)/get_pip_%.py: tools/get_pip_offline.py
+	mkdir -p $(GET_PIP_CACHE)
+	cp tools/get_pip_offline.py $@
+
+sanity: venv tree $(GET_PIP_CACHE)/get_pip_24_2.py
+	$(ANSIBLE_TEST) sanity --venv --python $(PY_VERSION) --color no
+
+units: venv tree
+	$(ANSIBLE_TEST) units --local --python $(PY_VERSION) --color no
+
+integration: venv cloud-up tree
+	$(ANSIBLE_TEST) integration --local --python $(PY_VERSION) --color no
+
+test: sanity units integration
+
+build: venv
+	mkdir -p dist
+	$(VENV_BIN)/ansible-galaxy collection build --force --output-path dist .
+
+demo: build cloud-up
+	$(VENV_BIN)/ansible-galaxy collection install --force -p $(BUILD_DIR)/demo-collections dist/osimg-glance-*.tar.gz
+	OS_CLIENT_CONFIG_FILE=$(CLOUDS_YAML) ANSIBLE_COLLECTIONS_PATH=$(abspath $(BUILD_DIR))/demo-collections \
+	  ANSIBLE_LOCALHOST_WARNING=false ANSIBLE_INVENTORY_UNPARSED_WARNING=false \
+	  $(VENV_BIN)/ansible-playbook -e ansible_python_interpreter=$(VENV_BIN)/python examples/demo.yml
+
+changelog-lint: venv
+	$(VENV_BIN)/antsibull-changelog lint
+
+clean:
+	rm -rf $(BUILD_DIR) dist
