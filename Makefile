@@ -5,12 +5,15 @@ SHELL := /bin/bash
 PYTHON        ?= python3
 VENV          ?= .venv
 BUILD_DIR     ?= .build
+# ansible-test walks up to the nearest .git and would only see files git tracks there, so the
+# collection tree it runs in must live outside this repository.
+TEST_TREE_DIR ?= /tmp/osimg-glance-$(shell echo $(CURDIR) | md5sum | cut -c1-8)
 LOCAL_CLOUD_STATE_DIR ?= $(CURDIR)/.local-cloud
 export LOCAL_CLOUD_STATE_DIR
 
 VENV_BIN      := $(abspath $(VENV))/bin
 VENV_STAMP    := $(VENV)/.installed
-COLLECTION    := $(abspath $(BUILD_DIR))/ansible_collections/osimg/glance
+COLLECTION    := $(TEST_TREE_DIR)/ansible_collections/osimg/glance
 PY_VERSION    := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 ANSIBLE_TEST  := cd $(COLLECTION) && PATH=$(VENV_BIN):$$PATH $(VENV_BIN)/ansible-test
 LOCAL_CLOUD   := $(PYTHON) tools/local_cloud.py
@@ -35,7 +38,7 @@ $(VENV_STAMP): requirements.txt tools/requirements-dev.txt
 venv: $(VENV_STAMP)
 
 tree:
-	@$(PYTHON) tools/build_tree.py --build-dir $(BUILD_DIR)
+	@$(PYTHON) tools/build_tree.py --build-dir $(TEST_TREE_DIR)
 
 cloud-up:
 	$(LOCAL_CLOUD) up
@@ -79,4 +82,4 @@ changelog-lint: venv
 	$(VENV_BIN)/antsibull-changelog lint
 
 clean:
-	rm -rf $(BUILD_DIR) dist
+	rm -rf $(BUILD_DIR) $(TEST_TREE_DIR) dist

@@ -71,9 +71,9 @@ def sync(root, dest):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--root', default=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    parser.add_argument('--build-dir', default=None, help='default: <root>/.build')
+    parser.add_argument("--build-dir", required=True, help="directory that will hold ansible_collections/osimg/glance")
     args = parser.parse_args()
-    build_dir = args.build_dir or os.path.join(args.root, '.build')
+    build_dir = args.build_dir
     dest = os.path.join(build_dir, 'ansible_collections', 'osimg', 'glance')
     count = sync(args.root, dest)
     print('collection tree: %s (%d files)' % (dest, count))

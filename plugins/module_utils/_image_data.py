@@ -1,0 +1,219 @@
+# -*- coding: utf-8 -*-
+# Copyright: osimg.glance contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Image data: sources, hash comparison, verification and waiting for a status. For internal collection use only."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import os
+import time
+
+try:
+    import requests
+except ImportError:  # the module reports the missing library itself
+    requests = None
+
+from ansible_collections.osimg.glance.plugins.module_utils._errors import (
+    ApiError,
+    ConnectionFailed,
+    GlanceModuleError,
+    RequestTimeout,
+    ServerError,
+)
+from ansible_collections.osimg.glance.plugins.module_utils._image_state import (
+    MD5_KEY,
+    OBJECT_KEY,
+    SHA256_KEY,
+)
+
+# Algorithms hashed while streaming: openstacksdk's two tracking hashes plus Glance's default
+# multihash, so one pass over the data serves tracking, idempotency and verification.
+STREAM_ALGORITHMS = ('md5', 'sha256', 'sha512')
+TERMINAL_FAILURE_STATUSES = ('killed', 'deleted', 'pending_delete')
+TRANSIENT_ERRORS = (ConnectionFailed, RequestTimeout, ServerError)
+
+
+class DataError(GlanceModuleError):
+    """The data given for an image cannot be used, or does not match what Glance stored."""
+
+
+def check_readable_file(path, option='filename'):
+    """Fail before any write when the local file cannot be uploaded."""
+    if not os.path.exists(path):
+        raise DataError('%s: %s does not exist on the host that runs the module.' % (option, path))
+    if os.path.isdir(path):
+        raise DataError('%s: %s is a directory; give the path of an image file.' % (option, path))
+    if not os.access(path, os.R_OK):
+        raise DataError('%s: %s is not readable by the user running the module (check its mode and owner).' % (option, path))
+    return os.path.getsize(path)
+
+
+class UrlSource:
+    """The body of a remote URL, as an iterable of chunks with its size when known."""
+
+    def __init__(self, response, chunk_size):
+        self.response = response
+        self.chunk_size = chunk_size
+        size = response.headers.get('Content-Length')
+        # A compressed transfer changes the byte count; then the size is unknown.
+        self.size = int(size) if size is not None and not response.headers.get('Content-Encoding') else None
+
+    def __iter__(self):
+        try:
+            for chunk in self.response.iter_content(self.chunk_size):
+                if chunk:
+                    yield chunk
+        finally:
+            self.close()
+
+    def close(self):
+        self.response.close()
+
+
+def open_url(url, http, chunk_size=1024 * 1024):
+    """Open `url` for streaming; returns a UrlSource.
+
+    The URL is fetched with the same TLS settings as the cloud but without its token, which
+    must never reach a foreign host.
+    """
+    config = http.config
+    try:
+        response = requests.get(url, stream=True, timeout=config.api_timeout, verify=config.verify, cert=config.cert)
+    except requests.RequestException as e:
+        raise DataError('url: could not fetch %s: %s' % (url, e))
+    if response.status_code != 200:
+        response.close()
+        raise DataError('url: %s answered %s %s; check the URL.' % (url, response.status_code, response.reason))
+    return UrlSource(response, chunk_size)
+
+
+def image_hash_candidates(image):
+    """(algorithm, value) pairs the image carries, strongest first."""
+    candidates = []
+    if image.get('os_hash_algo') and image.get('os_hash_value'):
+        candidates.append((image['os_hash_algo'], image['os_hash_value']))
+    if image.get(SHA256_KEY):
+        candidates.append(('sha256', image[SHA256_KEY]))
+    if image.get('checksum'):
+        candidates.append(('md5', image['checksum']))
+    if image.get(MD5_KEY):
+        candidates.append(('md5', image[MD5_KEY]))
+    return candidates
+
+
+def compare_data(image, known_hashes, known_size=None):
+    """Compare known data with an image's data: 'same', 'different' or 'unknown'.
+
+    `known_hashes` maps algorithm names to hex digests (from a local file, or the user's
+    `checksum`). A size mismatch alone is decisive; otherwise the strongest hash both sides
+    know decides.
+    """
+    if known_size is not None and image.get('size') is not None and image['size'] != known_size:
+        return 'different'
+    for algorithm, value in image_hash_candidates(image):
+        if algorithm in known_hashes:
+            return 'same' if known_hashes[algorithm].lower() == value.lower() else 'different'
+    return 'unknown'
+
+
+def has_data(image):
+    return image.get('status') not in ('queued', None) or bool(image.get('size'))
+
+
+def verify_uploaded(image, hashes, size, expected=None):
+    """Check what Glance stored against what was streamed (and the user's expected checksum).
+
+    Raises DataError on any mismatch. Returns the (algorithm, value) pair that was verified,
+    or None when the cloud reports no hash at all.
+    """
+    if size is not None and image.get('size') is not None and image['size'] != size:
+        raise DataError('Glance stored %s bytes but %s bytes were sent.' % (image['size'], size))
+    if expected is not None:
+        algorithm, value = expected
+        if hashes.get(algorithm, '').lower() != value.lower():
+            raise DataError('checksum: the data has %s %s, not %s as expected.' % (algorithm, hashes.get(algorithm), value))
+    verified = None
+    for algorithm, value in (
+        (image.get('os_hash_algo'), image.get('os_hash_value')),
+        ('md5', image.get('checksum')),
+    ):
+        if algorithm and value and algorithm in hashes:
+            if hashes[algorithm].lower() != value.lower():
+                raise DataError(
+                    'Glance reports %s %s for the stored data, but the data sent has %s: the upload was corrupted.'
+                    % (algorithm, value, hashes[algorithm]))
+            verified = verified or (algorithm, value)
+    return verified
+
+
+def verify_expected_checksum(image, expected):
+    """For data Glance fetched itself (web-download): compare the user's checksum with Glance's hashes.
+
+    Returns True when verified, False when the cloud has no hash of that algorithm.
+    """
+    algorithm, value = expected
+    for image_algorithm, image_value in image_hash_candidates(image):
+        if image_algorithm == algorithm:
+            if image_value.lower() != value.lower():
+                raise DataError('checksum: Glance reports %s %s for the imported data, not %s as expected.'
+                                % (algorithm, image_value, value))
+            return True
+    return False
+
+
+def tracking_properties(hashes, name):
+    """The owner_specified.openstack.* properties openstacksdk writes for uploaded data."""
+    props = {OBJECT_KEY: 'images/%s' % name}
+    if hashes.get('md5'):
+        props[MD5_KEY] = hashes['md5']
+    if hashes.get('sha256'):
+        props[SHA256_KEY] = hashes['sha256']
+    return props
+
+
+def import_failure(glance, image):
+    """Glance's reason for a failed import of `image`, or None."""
+    failed = image.get('os_glance_failed_import')
+    if not failed and image.get('status') != 'killed':
+        return None
+    reason = 'import failed for store(s) %s' % failed if failed else 'the image ended in status killed'
+    try:
+        tasks = glance.list_image_tasks(image['id'])
+    except ApiError:
+        tasks = []
+    messages = [task.get('message') for task in tasks if task.get('status') == 'failure' and task.get('message')]
+    if messages:
+        reason += ': ' + messages[-1]
+    return reason
+
+
+def wait_for_image(glance, image_id, wanted, timeout, sleep=time.sleep, clock=time.monotonic, done=None):
+    """Poll an image until its status is in `wanted` (and `done(image)` holds, if given).
+
+    Fails with Glance's reason on killed images and failed imports; transient errors (a
+    restarting Glance) are retried until the timeout. Raises DataError on timeout.
+    """
+    deadline = clock() + timeout
+    delay = 1.0
+    image = None
+    while True:
+        try:
+            image = glance.get_image(image_id)
+        except TRANSIENT_ERRORS:
+            image = image or {'id': image_id, 'status': 'unknown'}
+        else:
+            reason = import_failure(glance, image)
+            if reason and image.get('status') not in wanted:
+                raise DataError('Image %s: %s.' % (image_id, reason))
+            if image.get('status') in TERMINAL_FAILURE_STATUSES:
+                raise DataError('Image %s ended in status %s.' % (image_id, image['status']))
+            if image.get('status') in wanted and (done is None or done(image)):
+                return image
+        if clock() >= deadline:
+            raise DataError('timeout: image %s is still %s after %s seconds (waiting for %s). Raise timeout, '
+                            'or set wait: false to return without waiting.'
+                            % (image_id, image.get('status'), timeout, ' or '.join(wanted)))
+        sleep(min(delay, max(0.0, deadline - clock())))
+        delay = min(delay * 1.5, 5.0)
