@@ -1,0 +1,45 @@
+"""The Keystone accounts the local cloud provides, and their passwords kept in the state dir."""
+
+import dataclasses
+import secrets
+
+from .fsutil import read_json, write_json
+
+
+@dataclasses.dataclass(frozen=True)
+class Account:
+    key: str        # name in cloud.json / integration config, and in secrets.json
+    username: str
+    project: str
+    role: str
+
+    @property
+    def cloud_name(self):
+        return f"local-{self.key}"
+
+
+# Users handed to tests; each gets its own project so sharing between projects can be tested.
+TEST_ACCOUNTS = (
+    Account("admin", "admin", "admin", "admin"),
+    Account("demo", "demo", "demo", "member"),
+    Account("alt", "alt", "alt", "member"),
+)
+# Glance's own user for keystone_authtoken.
+SERVICE_ACCOUNT = Account("glance", "glance", "service", "admin")
+ALL_ACCOUNTS = TEST_ACCOUNTS + (SERVICE_ACCOUNT,)
+
+
+def load_passwords(settings):
+    data = read_json(settings.secrets_file, default={})
+    return data if isinstance(data, dict) else {}
+
+
+def load_or_create_passwords(settings):
+    """Passwords are generated once and reused, so re-running `up` keeps every credential."""
+    passwords = load_passwords(settings)
+    missing = [account.key for account in ALL_ACCOUNTS if not passwords.get(account.key)]
+    for key in missing:
+        passwords[key] = secrets.token_urlsafe(18)
+    if missing:
+        write_json(settings.secrets_file, passwords, private=True)
+    return passwords

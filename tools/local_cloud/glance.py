@@ -1,0 +1,126 @@
+"""Glance: its config (keystone auth, two file stores, imports), db_sync, and its uwsgi launch."""
+
+import hashlib
+
+from .install import pins_text
+from .procs import run_logged
+from .servers import Launch
+from .settings import HOST
+
+STORES = ("local1", "local2")
+DEFAULT_STORE = "local1"
+IMPORT_METHODS = ("glance-direct", "web-download", "copy-image")
+
+
+def config_path(settings):
+    return settings.glance_dir / "glance-api.conf"
+
+
+def paste_path(settings):
+    return settings.glance_dir / "glance-api-paste.ini"
+
+
+def data_dirs(settings):
+    """Section name -> directory for every file store, reserved ones included."""
+    images = settings.glance_dir / "images"
+    dirs = {store: images / store for store in STORES}
+    dirs["os_glance_staging_store"] = settings.glance_dir / "staging"
+    dirs["os_glance_tasks_store"] = settings.glance_dir / "tasks"
+    return dirs
+
+
+def ini_list(values):
+    # Glance refuses its list options when written without brackets.
+    joined = ",".join(str(value) for value in values)
+    return f"[{joined}]"
+
+
+def config_text(settings, service_password):
+    glance_dir = settings.glance_dir
+    lines = [
+        "[DEFAULT]",
+        "debug = false",
+        "enabled_backends = " + ", ".join(f"{store}:file" for store in STORES),
+        f"enabled_import_methods = {ini_list(IMPORT_METHODS)}",
+        f"worker_self_reference_url = {settings.glance_url}",
+        "",
+        "[database]",
+        f"connection = sqlite:///{glance_dir / 'glance.sqlite'}",
+        "",
+        "[paste_deploy]",
+        "flavor = keystone",
+        f"config_file = {paste_path(settings)}",
+        "",
+        "[keystone_authtoken]",
+        f"www_authenticate_uri = {settings.keystone_url}",
+        f"auth_url = {settings.keystone_url}",
+        "auth_type = password",
+        "user_domain_name = Default",
+        "project_domain_name = Default",
+        "project_name = service",
+        "username = glance",
+        f"password = {service_password}",
+        "",
+        "[glance_store]",
+        f"default_backend = {DEFAULT_STORE}",
+        "",
+    ]
+    for section, directory in data_dirs(settings).items():
+        lines += [f"[{section}]", f"filesystem_store_datadir = {directory}", ""]
+    lines += [
+        "[import_filtering_opts]",
+        f"allowed_schemes = {ini_list(['http'])}",
+        f"allowed_hosts = {ini_list([HOST])}",
+        f"allowed_ports = {ini_list([settings.port('files')])}",
+        "",
+        "[task]",
+        "task_executor = taskflow",
+        f"work_dir = {glance_dir / 'work'}",
+        "",
+        "[oslo_concurrency]",
+        f"lock_path = {glance_dir / 'locks'}",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def launch(settings, service_password):
+    python = settings.venv_bin("python")
+    argv = [
+        settings.venv_bin("uwsgi"),
+        "--http-socket", f"{HOST}:{settings.port('glance')}",
+        "--module", "glance.wsgi.api:application",
+        "--master", "--processes", "2", "--threads", "4",
+        # Chunked uploads from real clients die at uwsgi's 1 MB default chunk limit without these.
+        "--http-chunked-input", "--chunked-input-limit", "67108864", "--chunked-input-timeout", "120",
+        "--socket-timeout", "120",
+        "--need-app", "--die-on-term",
+        # Glance re-runs sys.executable to call qemu-img; under uwsgi that would be uwsgi itself.
+        "--py-sys-executable", python,
+    ]
+    conf = config_path(settings)
+    return Launch(argv=argv, env={"OS_GLANCE_CONFIG_DIR": str(settings.glance_dir)},
+                  files={conf: config_text(settings, service_password)}, private_files=(conf,))
+
+
+def sample_paste_text(settings):
+    sample = settings.venv / "etc" / "glance" / "glance-api-paste.ini"
+    text = sample.read_text(encoding="utf-8")
+    # Keep the healthcheck's on/off switch inside the state dir, not in /etc/glance.
+    return text.replace("/etc/glance/healthcheck_disable", str(settings.glance_dir / "healthcheck_disable"))
+
+
+def initialize(settings):
+    """Directories, the paste ini and db_sync (once per Glance version)."""
+    for directory in data_dirs(settings).values():
+        directory.mkdir(parents=True, exist_ok=True)
+    for name in ("work", "locks"):
+        (settings.glance_dir / name).mkdir(exist_ok=True)
+    paste_path(settings).write_text(sample_paste_text(settings), encoding="utf-8")
+    marker = settings.glance_dir / "db-synced"
+    version = hashlib.sha256(pins_text().encode()).hexdigest()
+    if marker.exists() and marker.read_text(encoding="utf-8") == version:
+        return
+    argv = [settings.venv_bin("glance-manage"), "--config-file", str(config_path(settings)), "db_sync"]
+    run_logged(argv, settings.log_file("glance-manage"), "glance-manage db_sync")
+    marker.write_text(version, encoding="utf-8")
