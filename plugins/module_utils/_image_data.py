@@ -72,13 +72,12 @@ class UrlSource:
         self.response.close()
 
 
-def open_url(url, http, chunk_size=1024 * 1024):
+def open_url(url, config, chunk_size=1024 * 1024):
     """Open `url` for streaming; returns a UrlSource.
 
     The URL is fetched with the same TLS settings as the cloud but without its token, which
     must never reach a foreign host.
     """
-    config = http.config
     try:
         response = requests.get(url, stream=True, timeout=config.api_timeout, verify=config.verify, cert=config.cert)
     except requests.RequestException as e:

@@ -97,8 +97,8 @@ options:
   properties:
     description:
       - Extra properties. Glance stores their values as strings, so values are compared and
-        sent as strings; numbers and booleans as Python's C(str()) writes them (as openstacksdk
-        does: V(2), V(True)), lists and dicts as JSON.
+        sent as strings. Numbers and booleans are written as openstacksdk writes them, for
+        example V(2) and V(True); lists and dicts as JSON.
       - Base and read-only keys (C(status), C(size), C(os_glance_*), ...) are refused; use the
         matching option instead.
     type: dict
@@ -507,7 +507,7 @@ class ImageRun:
         keys = set(body) - set(['id'])
         if p['url'] and p['import_method'] is None:
             # Open the source before creating anything, so a bad URL leaves no trace.
-            self.source = open_url(p['url'], self.gm.http)
+            self.source = open_url(p["url"], self.gm.config)
             if self.gm.check_mode:
                 self.source.close()
         self.result['changed'] = True
@@ -557,7 +557,7 @@ class ImageRun:
         except ApiError as delete_error:
             note = 'The image %s created by this run could not be deleted (%s); delete it by hand.' % (image['id'], delete_error)
         if isinstance(error, GlanceModuleError):
-            error.add_note(note)
+            error.extend_message(note)
 
     def finishing_patch(self, image, protected):
         operations = []
@@ -578,7 +578,7 @@ class ImageRun:
             if p['filename']:
                 chunks, size = file_chunks(p['filename']), self.local_size
             else:
-                source = self.source or open_url(p['url'], self.gm.http)
+                source = self.source or open_url(p["url"], self.gm.config)
                 chunks, size = iter(source), source.size
             body = hashing_iter(chunks, hasher)
             if method == 'glance-direct':
