@@ -11,7 +11,7 @@ DOCUMENTATION = r'''
 module: glance_image
 short_description: Create, upload, update, deactivate and delete OpenStack Glance images
 version_added: 0.1.0
-author: osimg.glance contributors
+author: osimg.glance contributors (@osimg)
 description:
   - Manages one Glance v2 image by desired state. The module reads the image, compares it with
     the options given, and sends only what differs, as one JSON patch.

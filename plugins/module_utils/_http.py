@@ -1,0 +1,477 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) osimg.glance contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The HTTP client: one session, retries, typed errors, pagination and streaming, for internal collection use only."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import email.utils
+import re
+import time
+import traceback
+
+try:
+    from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
+except ImportError:  # pragma: no cover - Python 2 is not supported
+    from urllib import quote  # noqa: F401 pylint: disable=no-name-in-module
+    from urlparse import parse_qsl, urlsplit, urlunsplit  # noqa: F401
+
+try:
+    import requests
+    HAS_REQUESTS = True
+    REQUESTS_IMPORT_ERROR = None
+except ImportError:
+    requests = None
+    HAS_REQUESTS = False
+    REQUESTS_IMPORT_ERROR = traceback.format_exc()
+
+from ansible_collections.osimg.glance.plugins.module_utils._auth import Authenticator, normalize_image_url
+from ansible_collections.osimg.glance.plugins.module_utils._errors import (
+    REASONS,
+    ApiError,
+    ConfigError,
+    ConnectionFailed,
+    GlanceModuleError,
+    RequestTimeout,
+    ServiceUnavailable,
+    Unauthorized,
+    error_for_status,
+    explanation_from_body,
+)
+from ansible_collections.osimg.glance.plugins.module_utils._hashing import CHUNK_SIZE, hashing_iter
+from ansible_collections.osimg.glance.plugins.module_utils._version import COLLECTION_NAME, COLLECTION_VERSION
+
+OK_STATUSES = (200, 201, 202, 204, 206)
+RETRY_METHODS = frozenset(('GET', 'HEAD', 'PUT', 'DELETE', 'PATCH'))
+RETRY_STATUSES = frozenset((429, 502, 503, 504))
+MAX_BACKOFF = 30.0
+MAX_RETRY_AFTER = 60.0
+MAX_PAGE_SIZE = 1000
+
+_ERRNO_RE = re.compile(r'\[Errno -?\d+\] ([^\'")\]]+)')
+_SSL_RE = re.compile(r'\[SSL: [A-Z_]+\] ([^(\'"]+)')
+_ABSOLUTE_RE = re.compile(r'^https?://', re.IGNORECASE)
+
+
+def user_agent():
+    ua = '%s/%s' % (COLLECTION_NAME, COLLECTION_VERSION)
+    if requests is not None:
+        ua += ' ' + requests.utils.default_user_agent()
+    return ua
+
+
+def quote_path_arg(value):
+    """Percent-quote one path argument so it stays one path segment, whatever it contains."""
+    if isinstance(value, bytes):
+        value = value.decode('utf-8')
+    text = value if isinstance(value, str) else str(value)
+    if text == '':
+        raise GlanceModuleError('an empty value cannot be used in a URL path (it would address a different resource)')
+    if text in ('.', '..'):
+        raise GlanceModuleError('%r cannot be used in a URL path: HTTP clients and proxies resolve it as a '
+                                'relative path' % text)
+    return quote(text, safe='')
+
+
+def build_path(path, *path_args):
+    """Format path ('/v2/images/{0}/members/{1}') with each argument percent-quoted (safe='')."""
+    return path.format(*[quote_path_arg(a) for a in path_args])
+
+
+def query_pairs(params):
+    """Normalise a dict or list of pairs into a list of (key, str) pairs: lists repeat the key, bools lowercase."""
+    if not params:
+        return []
+    items = params.items() if isinstance(params, dict) else params
+    pairs = []
+    for key, value in items:
+        values = value if isinstance(value, (list, tuple)) else [value]
+        for v in values:
+            if v is None:
+                continue
+            if isinstance(v, bool):
+                v = 'true' if v else 'false'
+            pairs.append((str(key), v if isinstance(v, str) else str(v)))
+    return pairs
+
+
+def join_link(base, link):
+    """Join a link from a response body ('/v2/images?marker=...') to the endpoint, keeping its path prefix."""
+    if _ABSOLUTE_RE.match(link):
+        return link
+    parts = urlsplit(base)
+    prefix = parts.path.rstrip('/')
+    if prefix and link.startswith(prefix + '/v'):
+        return urlunsplit((parts.scheme, parts.netloc, '', '', '')) + link
+    return base.rstrip('/') + ('' if link.startswith('/') else '/') + link
+
+
+def _is_streaming(data):
+    return data is not None and not isinstance(data, (bytes, str, dict, list, tuple))
+
+
+def _body_chunks(body, chunk_size):
+    """Iterate a file object (read in chunk_size pieces), bytes, or an iterator of chunks."""
+    if isinstance(body, (bytes, bytearray)):
+        if body:
+            yield bytes(body)
+        return
+    if hasattr(body, 'read'):
+        while True:
+            chunk = body.read(chunk_size)
+            if not chunk:
+                break
+            yield chunk
+        return
+    for chunk in body:
+        if chunk:
+            yield chunk
+
+
+def _connection_reason(exc):
+    text = str(exc)
+    m = _SSL_RE.search(text)
+    if m:
+        return 'TLS error: %s' % m.group(1).strip()
+    m = _ERRNO_RE.search(text)
+    if m:
+        return m.group(1).strip()
+    if 'RemoteDisconnected' in text or 'Connection aborted' in text:
+        return 'the server closed the connection without an answer'
+    return text if len(text) < 300 else text[:300] + '...'
+
+
+def _retry_after(resp):
+    value = resp.headers.get('Retry-After')
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when is None:
+            return None
+        seconds = when.timestamp() - time.time()
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
+
+
+class HttpClient:
+    """A requests.Session bound to one cloud: authenticates lazily, once per run, then talks to Glance/Keystone."""
+
+    def __init__(self, config, sleep=time.sleep, max_retries=4, backoff=1.0, session=None, warn=None):
+        if requests is None:
+            raise GlanceModuleError('the Python library requests is required')
+        self.config = config
+        self._sleep = sleep
+        self.max_retries = max_retries
+        self.backoff = backoff
+        self._warn = warn
+        self.session = session if session is not None else requests.Session()
+        self.session.headers['User-Agent'] = user_agent()
+        self.session.verify = config.verify
+        self.session.cert = config.cert
+        self.timeout = config.api_timeout
+        self.requests_sent = []
+        self.auth = None if config.auth_type == 'none' else Authenticator(config, self._send)
+        self._image_url = normalize_image_url(config.image_endpoint) if config.image_endpoint else None
+
+    # -- endpoints and identity -------------------------------------------------------------
+    def _ensure_token(self):
+        if self.auth is not None and not self.auth.token:
+            self.auth.authenticate()
+
+    @property
+    def image_url(self):
+        """Image endpoint without /v2 (from image_endpoint, or the catalog after authenticating)."""
+        if self._image_url is None:
+            self._ensure_token()
+            self._image_url = normalize_image_url(self.auth.endpoint('image'))
+        return self._image_url
+
+    @property
+    def identity_url(self):
+        return self.auth.identity_url if self.auth is not None else None
+
+    @property
+    def project_id(self):
+        if self.auth is None:
+            return None
+        self._ensure_token()
+        return self.auth.project_id
+
+    @property
+    def user_id(self):
+        if self.auth is None:
+            return None
+        self._ensure_token()
+        return self.auth.user_id
+
+    def _base(self, service):
+        if service == 'image':
+            return self.image_url
+        if service == 'identity':
+            if self.auth is None:
+                raise ConfigError('auth_type none has no Keystone: this operation needs Keystone authentication')
+            return self.identity_url
+        raise ValueError('unknown service %r' % (service,))
+
+    def url(self, path, *path_args, **kwargs):
+        """Absolute URL of path (path arguments quoted) on service ('image' or 'identity')."""
+        return self._base(kwargs.get('service', 'image')) + build_path(path, *path_args)
+
+    def close(self):
+        self.session.close()
+
+    # -- sending ----------------------------------------------------------------------------
+    def _full_url(self, url, params):
+        if not params:
+            return url
+        try:
+            return requests.Request('GET', url, params=params).prepare().url
+        except Exception:  # pragma: no cover - only used for reporting
+            return url
+
+    def _drop_idle_connections(self):
+        for adapter in self.session.adapters.values():
+            adapter.close()
+
+    def _delay(self, attempt, resp):
+        delay = _retry_after(resp) if resp is not None else None
+        if delay is None:
+            delay = min(self.backoff * (2 ** (attempt - 1)), MAX_BACKOFF)
+        return delay
+
+    def _note_retry(self, method, url, what, delay, attempt, allowed):
+        if self._warn is not None:
+            self._warn('%s %s: %s; retrying in %.1fs (attempt %d of %d)' % (method, url, what, delay, attempt + 1,
+                                                                            allowed))
+
+    def _send(self, method, url, params=None, json=None, data=None, headers=None, stream=False, ok=OK_STATUSES,
+              retry=None, auth_request=False):
+        """Send one request with the retry policy; return the Response or raise a typed ApiError. No auth header logic."""
+        method = method.upper()
+        streaming = _is_streaming(data)
+        if auth_request:
+            # The token request is safe to resend when the server says "busy", but an unreachable
+            # auth_url is a configuration error: fail at once instead of backing off.
+            retry_status, retry_connect = not streaming, False
+        elif retry is None:
+            retry_status = retry_connect = method in RETRY_METHODS and not streaming
+        else:
+            retry_status = retry_connect = bool(retry) and not streaming
+        allowed = 1 + self.max_retries if (retry_status or retry_connect) else 1
+        shown_url = self._full_url(url, params)
+        if not retry_connect:
+            # A request that cannot be resent must not go out on a kept-alive connection the server
+            # may be closing at this very moment (uwsgi, load balancers): start it on a fresh one.
+            self._drop_idle_connections()
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                resp = self.session.request(method, url, params=params, json=json, data=data, headers=headers,
+                                            stream=stream, timeout=self.timeout)
+            except requests.exceptions.SSLError as e:
+                self.requests_sent.append((method, shown_url, None))
+                raise ConnectionFailed(method=method, url=shown_url, explanation=_connection_reason(e), attempts=attempt,
+                                       hint='Set ca_cert to the CA bundle that signed the server certificate '
+                                            '(or validate_certs: false for a test cloud).')
+            except requests.exceptions.ConnectTimeout as e:
+                self.requests_sent.append((method, shown_url, None))
+                if retry_connect and attempt < allowed:
+                    delay = self._delay(attempt, None)
+                    self._note_retry(method, shown_url, 'connection timed out', delay, attempt, allowed)
+                    self._sleep(delay)
+                    continue
+                raise RequestTimeout(method=method, url=shown_url, attempts=attempt, exhausted=attempt > 1,
+                                     explanation='could not connect within %g seconds (api_timeout)' % self.timeout)
+            except requests.exceptions.Timeout:
+                self.requests_sent.append((method, shown_url, None))
+                raise RequestTimeout(method=method, url=shown_url, attempts=attempt,
+                                     explanation='no answer within %g seconds (api_timeout)' % self.timeout)
+            except requests.exceptions.ConnectionError as e:
+                self.requests_sent.append((method, shown_url, None))
+                reason = _connection_reason(e)
+                if retry_connect and attempt < allowed:
+                    # A kept-alive connection closed under us: resend at once the first time.
+                    stale = attempt == 1 and 'Connection aborted' in str(e)
+                    delay = 0.0 if stale else self._delay(attempt, None)
+                    if not stale:  # routine with servers that close idle connections: not worth a warning
+                        self._note_retry(method, shown_url, reason, delay, attempt, allowed)
+                    self._sleep(delay)
+                    continue
+                raise ConnectionFailed(method=method, url=shown_url, explanation=reason, attempts=attempt,
+                                       exhausted=attempt > 1)
+            except requests.exceptions.RequestException as e:
+                self.requests_sent.append((method, shown_url, None))
+                raise ConnectionFailed(method=method, url=shown_url, explanation=_connection_reason(e), attempts=attempt)
+            except (IOError, OSError) as e:  # e.g. a missing CA bundle or client certificate file
+                self.requests_sent.append((method, shown_url, None))
+                raise ConnectionFailed(method=method, url=shown_url, explanation=str(e), attempts=attempt)
+            status = resp.status_code
+            self.requests_sent.append((method, shown_url, status))
+            if status in ok:
+                return resp
+            if status in RETRY_STATUSES and retry_status and attempt < allowed:
+                delay = self._delay(attempt, resp)
+                self._note_retry(method, shown_url, '%d %s' % (status, resp.reason or ''), delay, attempt, allowed)
+                resp.close()
+                self._sleep(delay)
+                continue
+            raise self._error(method, shown_url, resp, attempt)
+
+    def _error(self, method, url, resp, attempt):
+        try:
+            body = resp.content
+        except Exception:  # the body itself could not be read
+            body = b''
+        explanation = explanation_from_body(body, resp.headers.get('Content-Type'))
+        exhausted = resp.status_code in RETRY_STATUSES and attempt > 1
+        cls = ServiceUnavailable if exhausted else error_for_status(resp.status_code)
+        reason = None if resp.status_code in REASONS else (resp.reason or None)  # Keystone says 'UNAUTHORIZED'
+        return cls(method=method, url=url, status=resp.status_code, explanation=explanation, reason=reason,
+                   attempts=attempt, exhausted=exhausted, request_id=resp.headers.get('x-openstack-request-id'))
+
+    def _auth_headers(self, headers):
+        hdrs = dict(headers or {})
+        if self.auth is not None:
+            self._ensure_token()
+            hdrs['X-Auth-Token'] = self.auth.token
+        elif self.config.auth.get('token'):
+            hdrs['X-Auth-Token'] = self.config.auth['token']
+        return hdrs
+
+    def request_url(self, method, url, params=None, json=None, data=None, headers=None, stream=False,
+                    ok=OK_STATUSES, retry=None):
+        """request() for an absolute URL: adds the token; re-authenticates once on 401 (replayable bodies only)."""
+        reauthenticated = False
+        while True:
+            hdrs = self._auth_headers(headers)
+            try:
+                return self._send(method, url, params=params, json=json, data=data, headers=hdrs, stream=stream,
+                                  ok=ok, retry=retry)
+            except Unauthorized as e:
+                if self.auth is None:
+                    e.hint = ('auth.token was refused (auth_type none sends it as it is).' if 'X-Auth-Token' in hdrs
+                              else 'auth_type none sends no token: use Keystone auth, or give auth.token.')
+                    raise
+                if reauthenticated or _is_streaming(data):
+                    raise
+                reauthenticated = True
+                self.auth.invalidate()
+
+    def request(self, method, path, *path_args, params=None, json=None, data=None, headers=None, stream=False,
+                ok=OK_STATUSES, retry=None, service='image'):
+        """Send method to path (path arguments percent-quoted) on service; raise typed errors for statuses not in ok."""
+        url = self._base(service) + build_path(path, *path_args)
+        return self.request_url(method, url, params=query_pairs(params) or None, json=json, data=data,
+                                headers=headers, stream=stream, ok=ok, retry=retry)
+
+    @staticmethod
+    def _json(resp):
+        if resp.status_code == 204 or not resp.content:
+            return {}
+        try:
+            return resp.json()
+        except ValueError:
+            raise ApiError(method=resp.request.method, url=resp.url, status=resp.status_code, reason='Invalid JSON',
+                           explanation='the server answered %r, which is not JSON' % resp.text[:200])
+
+    def get_json(self, path, *path_args, params=None, service='image'):
+        return self._json(self.request('GET', path, *path_args, params=params, ok=(200,), service=service))
+
+    # -- pagination -------------------------------------------------------------------------
+    def paginate(self, path, *path_args, key='images', params=None, limit=None, service='image', page_size=None):
+        """Yield the items of every page (following the relative ``next`` links); stop after limit items."""
+        if limit is not None and limit <= 0:
+            return
+        base = self._base(service)
+        query = query_pairs(params)
+        size = page_size or (min(limit, MAX_PAGE_SIZE) if limit else None)
+        if size:
+            query = [(k, v) for k, v in query if k != 'limit'] + [('limit', str(size))]
+        counts = {}
+        for k, dummy in query:
+            counts[k] = counts.get(k, 0) + 1
+        repeated = [(k, v) for k, v in query if counts[k] > 1]
+        url = base + build_path(path, *path_args)
+        seen = set()
+        count = 0
+        while True:
+            page = self._json(self.request_url('GET', url, params=query or None, ok=(200,)))
+            items = page.get(key) or []
+            for item in items:
+                yield item
+                count += 1
+                if limit is not None and count >= limit:
+                    return
+            link = page.get('next')
+            if not link or not items:
+                return
+            url, query = self._next_request(base, link, repeated)
+            marker = (url, tuple(query))
+            if marker in seen:
+                raise ApiError(method='GET', url=self._full_url(url, query), reason='Pagination loop',
+                               explanation='the server returned the same next link twice')
+            seen.add(marker)
+
+    @staticmethod
+    def _next_request(base, link, repeated):
+        """URL and query pairs for a ``next`` link. Repeated keys (tag=a&tag=b) are restored from the first
+        request: Glance builds ``next`` from a plain dict and keeps only the last value of a repeated key."""
+        parts = urlsplit(link)
+        target = join_link(base, urlunsplit((parts.scheme, parts.netloc, parts.path, '', '')))
+        pairs = parse_qsl(parts.query, keep_blank_values=True)
+        if repeated:
+            keys = set(k for k, dummy in repeated)
+            pairs = [(k, v) for k, v in pairs if k not in keys] + list(repeated)
+        return target, pairs
+
+    # -- streaming --------------------------------------------------------------------------
+    def upload(self, path, *path_args, body, size=None, content_type='application/octet-stream', method='PUT',
+               headers=None, hasher=None, chunk_size=CHUNK_SIZE):
+        """Stream body (file object, bytes or iterator of chunks) with chunked encoding; never retried."""
+        chunks = _body_chunks(body, chunk_size)
+        if hasher is not None:
+            chunks = hashing_iter(chunks, hasher)
+        hdrs = {'Content-Type': content_type}
+        if size is not None:
+            hdrs['x-openstack-image-size'] = str(int(size))
+        hdrs.update(headers or {})
+        # Authenticate first: a consumed stream cannot be sent again after a 401.
+        self._ensure_token()
+        return self.request(method, path, *path_args, data=chunks, headers=hdrs, ok=(200, 201, 202, 204),
+                            retry=False)
+
+    def download(self, path, *path_args, offset=0, chunk_size=CHUNK_SIZE, headers=None, hasher=None):
+        """GET path streamed; returns (response, iterator of chunks). Range: bytes=<offset>- when offset > 0."""
+        hdrs = dict(headers or {})
+        if offset:
+            hdrs['Range'] = 'bytes=%d-' % int(offset)
+        resp = self.request('GET', path, *path_args, headers=hdrs, stream=True, ok=(200, 204, 206))
+        chunks = self._iter_response(resp, chunk_size)
+        if hasher is not None:
+            chunks = hashing_iter(chunks, hasher)
+        return resp, chunks
+
+    def _iter_response(self, resp, chunk_size):
+        method, url = resp.request.method, resp.url
+        try:
+            for chunk in resp.iter_content(chunk_size):
+                if chunk:
+                    yield chunk
+        except requests.exceptions.Timeout:
+            raise RequestTimeout(method=method, url=url, explanation='the download stalled for more than %g seconds '
+                                                                     '(api_timeout)' % self.timeout)
+        except requests.exceptions.RequestException as e:
+            raise ConnectionFailed(method=method, url=url, explanation='the download was interrupted: %s'
+                                   % _connection_reason(e))
+        finally:
+            resp.close()
