@@ -54,7 +54,8 @@ options:
   state:
     description:
       - V(present) ensures the image exists and is active (a deactivated image is reactivated).
-      - V(deactivated) ensures the image exists and is deactivated (admin only by default).
+      - V(deactivated) ensures the image exists and is deactivated. Glance's default policy lets
+        members of the owning project and admins deactivate and reactivate.
       - V(absent) ensures the image does not exist. A protected image is deleted only when
         O(protected=false) is given too (it is unprotected first); otherwise the task fails.
     type: str
@@ -227,9 +228,9 @@ EXAMPLES = r'''
     purge_properties: true
     tags: []
 
-- name: Deactivate an image (admin)
+- name: Deactivate an image
   osimg.glance.glance_image:
-    cloud: local-admin
+    cloud: local-demo
     id: 9b3d4a92-7bd1-4a0d-9a43-6b4d1c2f0e11
     state: deactivated
 
@@ -292,7 +293,9 @@ diff:
 
 import uuid
 
-from ansible_collections.osimg.glance.plugins.module_utils._errors import ApiError, Conflict, GlanceModuleError, NotFound
+from ansible_collections.osimg.glance.plugins.module_utils._errors import (
+    ApiError, Conflict, GlanceModuleError, NotFound, UnsupportedMediaType,
+)
 from ansible_collections.osimg.glance.plugins.module_utils._glance import is_uuid
 from ansible_collections.osimg.glance.plugins.module_utils._hashing import MultiHasher, file_chunks, hash_file, hashing_iter, parse_checksum
 from ansible_collections.osimg.glance.plugins.module_utils._image_data import (
@@ -581,12 +584,18 @@ class ImageRun:
                 source = self.source or open_url(p["url"], self.gm.config)
                 chunks, size = iter(source), source.size
             body = hashing_iter(chunks, hasher)
-            if method == 'glance-direct':
-                self.glance.stage_image_data(image['id'], body, size=size)
-                self.glance.import_image(image['id'], {'name': 'glance-direct'}, **self.store_args())
-            else:
-                store = p['stores'][0] if p['stores'] else None
-                self.glance.upload_image_data(image['id'], body, size=size, store=store)
+            try:
+                if method == 'glance-direct':
+                    self.glance.stage_image_data(image['id'], body, size=size)
+                    self.glance.import_image(image['id'], {'name': 'glance-direct'}, **self.store_args())
+                else:
+                    store = p['stores'][0] if p['stores'] else None
+                    self.glance.upload_image_data(image['id'], body, size=size, store=store)
+            except UnsupportedMediaType as e:
+                # Glance inspects uploaded bytes; its 415 speaks of media types, which misleads.
+                e.extend_message('The data is not in disk_format %s: upload a %s file, or set disk_format to the '
+                                 'format the data is in.' % (image.get('disk_format'), image.get('disk_format')))
+                raise
             self.local_hashes = hasher.hexdigests()
             self.local_size = hasher.size
             if method and not p['wait']:

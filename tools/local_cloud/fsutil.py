@@ -53,3 +53,18 @@ def to_yaml(mapping, indent=0):
         else:
             lines.append(f"{label} {json.dumps(value)}")
     return "\n".join(lines)
+
+
+def enable_sqlite_wal(db_path):
+    """Let readers and the writer of a SQLite database work at once.
+
+    Glance and Keystone run several uwsgi workers on one SQLite file; in the default rollback
+    journal mode a burst of parallel requests ends in "database is locked" errors (HTTP 500).
+    WAL mode is stored in the database file itself, so setting it once is enough.
+    """
+    import sqlite3  # pylint: disable=import-outside-toplevel
+
+    if not db_path.exists():
+        return
+    with sqlite3.connect(str(db_path), timeout=30) as connection:
+        connection.execute("PRAGMA journal_mode=WAL")

@@ -2,6 +2,7 @@
 
 import hashlib
 
+from .fsutil import enable_sqlite_wal
 from .install import pins_text
 from .procs import run_logged
 from .servers import Launch
@@ -45,7 +46,8 @@ def config_text(settings, service_password):
         f"worker_self_reference_url = {settings.glance_url}",
         "",
         "[database]",
-        f"connection = sqlite:///{glance_dir / 'glance.sqlite'}",
+        # Wait for a busy database instead of failing the request at once (sqlite3's default is 5 s).
+        f"connection = sqlite:///{glance_dir / 'glance.sqlite'}?timeout=30",
         "",
         "[paste_deploy]",
         "flavor = keystone",
@@ -119,8 +121,8 @@ def initialize(settings):
     paste_path(settings).write_text(sample_paste_text(settings), encoding="utf-8")
     marker = settings.glance_dir / "db-synced"
     version = hashlib.sha256(pins_text().encode()).hexdigest()
-    if marker.exists() and marker.read_text(encoding="utf-8") == version:
-        return
-    argv = [settings.venv_bin("glance-manage"), "--config-file", str(config_path(settings)), "db_sync"]
-    run_logged(argv, settings.log_file("glance-manage"), "glance-manage db_sync")
-    marker.write_text(version, encoding="utf-8")
+    if not (marker.exists() and marker.read_text(encoding="utf-8") == version):
+        argv = [settings.venv_bin("glance-manage"), "--config-file", str(config_path(settings)), "db_sync"]
+        run_logged(argv, settings.log_file("glance-manage"), "glance-manage db_sync")
+        marker.write_text(version, encoding="utf-8")
+    enable_sqlite_wal(settings.glance_dir / "glance.sqlite")

@@ -6,7 +6,7 @@ import os
 import pwd
 
 from .errors import LocalCloudError
-from .fsutil import read_json, write_json
+from .fsutil import enable_sqlite_wal, read_json, write_json
 from .install import pins_text
 from .procs import run_logged
 from .servers import Launch
@@ -34,7 +34,7 @@ def config_text(settings):
         "debug = false",
         "",
         "[database]",
-        f"connection = sqlite:///{settings.keystone_dir / 'keystone.sqlite'}",
+        f"connection = sqlite:///{settings.keystone_dir / 'keystone.sqlite'}?timeout=30",
         "",
         "[token]",
         "provider = fernet",
@@ -97,6 +97,7 @@ def initialize(settings, admin_password):
     bootstrap = bootstrap_args(settings, admin_password)
     fingerprint = hashlib.sha256(("\n".join(bootstrap) + pins_text()).encode()).hexdigest()
     if read_json(marker, {}).get("fingerprint") == fingerprint:
+        enable_sqlite_wal(settings.keystone_dir / "keystone.sqlite")
         return
     settings.keystone_dir.mkdir(parents=True, exist_ok=True)
     (settings.keystone_dir / "locks").mkdir(exist_ok=True)
@@ -108,6 +109,7 @@ def initialize(settings, admin_password):
     check_keys_in_state_dir(settings)
     manage(settings, bootstrap, "keystone-manage bootstrap")
     write_json(marker, {"fingerprint": fingerprint})
+    enable_sqlite_wal(settings.keystone_dir / "keystone.sqlite")
 
 
 def manage(settings, args, what):
