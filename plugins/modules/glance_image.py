@@ -254,23 +254,75 @@ image:
   returned: always
   type: dict
   contains:
-    id: {description: Image id., type: str, returned: success}
-    name: {description: Image name., type: str, returned: success}
-    status: {description: Image status, for example C(active), C(queued), C(deactivated)., type: str, returned: success}
-    visibility: {description: Visibility., type: str, returned: success}
-    owner: {description: Owning project id., type: str, returned: success}
-    disk_format: {description: Disk format., type: str, returned: success}
-    container_format: {description: Container format., type: str, returned: success}
-    size: {description: Size of the data in bytes., type: int, returned: success}
-    checksum: {description: MD5 of the data (may be null on newer clouds)., type: str, returned: success}
-    os_hash_algo: {description: Algorithm of O(image.os_hash_value)., type: str, returned: success}
-    os_hash_value: {description: Glance's multihash of the data., type: str, returned: success}
-    protected: {description: Whether the image is protected., type: bool, returned: success}
-    os_hidden: {description: Whether the image is hidden., type: bool, returned: success}
-    min_disk: {description: Minimum disk in GB., type: int, returned: success}
-    min_ram: {description: Minimum RAM in MB., type: int, returned: success}
-    tags: {description: Tags., type: list, elements: str, returned: success}
-    stores: {description: Comma-separated stores holding the data (multi-store clouds)., type: str, returned: when the cloud reports it}
+    id:
+      description: Image id.
+      type: str
+      returned: success
+    name:
+      description: Image name.
+      type: str
+      returned: success
+    status:
+      description: Image status, for example V(active), V(queued) or V(deactivated).
+      type: str
+      returned: success
+    visibility:
+      description: Visibility.
+      type: str
+      returned: success
+    owner:
+      description: Owning project id.
+      type: str
+      returned: success
+    disk_format:
+      description: Disk format.
+      type: str
+      returned: success
+    container_format:
+      description: Container format.
+      type: str
+      returned: success
+    size:
+      description: Size of the data in bytes.
+      type: int
+      returned: success
+    checksum:
+      description: MD5 of the data (may be null on newer clouds).
+      type: str
+      returned: success
+    os_hash_algo:
+      description: Algorithm of RV(image.os_hash_value).
+      type: str
+      returned: success
+    os_hash_value:
+      description: Glance's multihash of the data.
+      type: str
+      returned: success
+    protected:
+      description: Whether the image is protected.
+      type: bool
+      returned: success
+    os_hidden:
+      description: Whether the image is hidden.
+      type: bool
+      returned: success
+    min_disk:
+      description: Minimum disk in GB.
+      type: int
+      returned: success
+    min_ram:
+      description: Minimum RAM in MB.
+      type: int
+      returned: success
+    tags:
+      description: Tags.
+      type: list
+      elements: str
+      returned: success
+    stores:
+      description: Comma-separated stores holding the data (multi-store clouds).
+      type: str
+      returned: when the cloud reports it
 patch:
   description: The JSON patch operations sent (or that would be sent in check mode) to update the image's metadata.
   returned: always
