@@ -73,7 +73,8 @@ build: venv
 	$(VENV_BIN)/ansible-galaxy collection build --force --output-path dist .
 
 demo: build cloud-up
-	$(VENV_BIN)/ansible-galaxy collection install --force -p $(BUILD_DIR)/demo-collections dist/osimg-glance-*.tar.gz
+	ANSIBLE_COLLECTIONS_PATH=$(abspath $(BUILD_DIR))/demo-collections \
+	  $(VENV_BIN)/ansible-galaxy collection install --force -p $(BUILD_DIR)/demo-collections dist/osimg-glance-*.tar.gz
 	OS_CLIENT_CONFIG_FILE=$(CLOUDS_YAML) ANSIBLE_COLLECTIONS_PATH=$(abspath $(BUILD_DIR))/demo-collections \
 	  ANSIBLE_LOCALHOST_WARNING=false ANSIBLE_INVENTORY_UNPARSED_WARNING=false \
 	  $(VENV_BIN)/ansible-playbook -e ansible_python_interpreter=$(VENV_BIN)/python examples/demo.yml
@@ -83,3 +84,22 @@ changelog-lint: venv
 
 clean:
 	rm -rf $(BUILD_DIR) $(TEST_TREE_DIR) dist
+
+# ---- benchmarks: `make bench` (bench/run.py; results in docs/benchmarks.md and .png) ----------------
+# Not tests: nothing asserts a time. BENCH_ARGS is passed to bench/run.py, e.g. BENCH_ARGS="--quick"
+# or BENCH_ARGS="--size 512M --format qcow2 --cases upload,download".
+BENCH_VENV    ?= .bench-venv
+BENCH_ARGS    ?=
+BENCH_STAMP   := $(BENCH_VENV)/.installed
+
+$(BENCH_STAMP): bench/requirements.txt
+	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r bench/requirements.txt 2>&1 | grep -v "is ignored: it is neither a file nor a directory" || true
+	$(BENCH_VENV)/bin/python -c 'import ansible_collections.openstack.cloud, openstack, glanceclient, matplotlib'
+	touch $@
+
+.PHONY: bench
+bench: venv cloud-up $(BENCH_STAMP)
+	@command -v curl >/dev/null && command -v qemu-img >/dev/null || \
+	  { apt-get update -qq && apt-get install -y -qq curl qemu-utils; }
+	$(BENCH_VENV)/bin/python bench/run.py --project-venv $(VENV) $(BENCH_ARGS)

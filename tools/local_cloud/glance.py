@@ -46,7 +46,7 @@ def config_text(settings, service_password):
         f"worker_self_reference_url = {settings.glance_url}",
         "",
         "[database]",
-        # Wait for a busy database instead of failing the request at once (sqlite3's default is 5 s).
+        # Wait up to 30 s for a busy database (sqlite3's default is 5 s).
         f"connection = sqlite:///{glance_dir / 'glance.sqlite'}?timeout=30",
         "",
         "[paste_deploy]",
@@ -92,7 +92,11 @@ def launch(settings, service_password):
         settings.venv_bin("uwsgi"),
         "--http-socket", f"{HOST}:{settings.port('glance')}",
         "--module", "glance.wsgi.api:application",
-        "--master", "--processes", "2", "--threads", "4",
+        # One request at a time. Glance reads and then writes inside one SQLite transaction;
+        # when two requests do so at once, SQLite cannot upgrade the second one's lock and fails
+        # it immediately ("database is locked", HTTP 500), whatever the busy timeout. Serving
+        # requests one by one avoids that; --enable-threads keeps Glance's own import threads.
+        "--master", "--processes", "1", "--threads", "1", "--enable-threads",
         # Chunked uploads from real clients die at uwsgi's 1 MB default chunk limit without these.
         "--http-chunked-input", "--chunked-input-limit", "67108864", "--chunked-input-timeout", "120",
         "--socket-timeout", "120",
