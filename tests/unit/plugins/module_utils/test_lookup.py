@@ -1,0 +1,58 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) osimg.glance contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import pytest
+
+from ansible_collections.osimg.glance.plugins.module_utils._lookup import (
+    NotResolved,
+    find_one_image,
+    is_project_id,
+    pick_one_image,
+    pick_one_project,
+)
+
+
+def test_pick_one_image_ignores_deleted():
+    live = {'id': 'a', 'status': 'active'}
+    assert pick_one_image('x', [{'id': 'b', 'status': 'deleted'}, live]) is live
+
+
+def test_pick_one_image_none():
+    with pytest.raises(NotResolved, match="image: no image 'x' is visible"):
+        pick_one_image('x', [])
+
+
+def test_pick_one_image_several_asks_for_the_id():
+    with pytest.raises(NotResolved) as exc:
+        pick_one_image('x', [{'id': 'b'}, {'id': 'a'}], option='kernel')
+    assert str(exc.value) == "kernel: 2 images are named 'x' (a, b); give the id of the one to use."
+
+
+def test_find_one_image_requires_a_ref():
+    with pytest.raises(NotResolved, match='image is required'):
+        find_one_image(None, '')
+
+
+@pytest.mark.parametrize('ref, expected', [
+    ('8ef3007b78824a6fb65cbceaa64fe8fa', True),
+    ('5f3b1b0e-8d61-4f0a-9a43-8f2f2c6b1e2d', True),
+    ('alt', False),
+    (None, False),
+])
+def test_is_project_id(ref, expected):
+    assert is_project_id(ref) is expected
+
+
+def test_pick_one_project():
+    assert pick_one_project('alt', [{'id': 'p'}]) == {'id': 'p'}
+    with pytest.raises(NotResolved, match="no project named 'alt'.*give the project id"):
+        pick_one_project('alt', [])
+    with pytest.raises(NotResolved, match="Keystone knows no project with id"):
+        pick_one_project('8ef3007b78824a6fb65cbceaa64fe8fa', [])
+    with pytest.raises(NotResolved, match=r"2 projects are named 'alt' \(p1, p2\)"):
+        pick_one_project('alt', [{'id': 'p2'}, {'id': 'p1'}])
