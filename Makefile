@@ -77,7 +77,8 @@ demo: build cloud-up
 	  $(VENV_BIN)/ansible-galaxy collection install --force -p $(BUILD_DIR)/demo-collections dist/osimg-glance-*.tar.gz
 	OS_CLIENT_CONFIG_FILE=$(CLOUDS_YAML) ANSIBLE_COLLECTIONS_PATH=$(abspath $(BUILD_DIR))/demo-collections \
 	  ANSIBLE_LOCALHOST_WARNING=false ANSIBLE_INVENTORY_UNPARSED_WARNING=false \
-	  $(VENV_BIN)/ansible-playbook -e ansible_python_interpreter=$(VENV_BIN)/python examples/demo.yml
+	  $(VENV_BIN)/ansible-playbook -e ansible_python_interpreter=$(VENV_BIN)/python \
+	    -e local_cloud_json=$(LOCAL_CLOUD_STATE_DIR)/cloud.json examples/demo.yml
 
 changelog-lint: venv
 	$(VENV_BIN)/antsibull-changelog lint
