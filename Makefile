@@ -37,8 +37,12 @@ $(VENV_STAMP): requirements.txt tools/requirements-dev.txt
 
 venv: $(VENV_STAMP)
 
+# Each suite mirrors the tree itself (a phony prerequisite runs once per make call, and
+# integration must mirror after cloud-up has written tests/integration/integration_config.yml).
+SYNC_TREE := $(PYTHON) tools/build_tree.py --build-dir $(TEST_TREE_DIR)
+
 tree:
-	@$(PYTHON) tools/build_tree.py --build-dir $(TEST_TREE_DIR)
+	@$(SYNC_TREE)
 
 cloud-up:
 	$(LOCAL_CLOUD) up
@@ -53,17 +57,21 @@ cloud-status:
 	$(LOCAL_CLOUD) status
 
 # ansible-test bootstraps pip in each venv from a script it downloads; serve our offline one.
+# ansible-core 2.19 (pinned in tools/requirements-dev.txt) asks for pip 24.2.
 $(GET_PIP_CACHE)/get_pip_%.py: tools/get_pip_offline.py
 	mkdir -p $(GET_PIP_CACHE)
 	cp tools/get_pip_offline.py $@
 
-sanity: venv tree $(GET_PIP_CACHE)/get_pip_24_2.py
+sanity: venv $(GET_PIP_CACHE)/get_pip_24_2.py
+	@$(SYNC_TREE)
 	$(ANSIBLE_TEST) sanity --venv --python $(PY_VERSION) --color no
 
-units: venv tree
+units: venv
+	@$(SYNC_TREE)
 	$(ANSIBLE_TEST) units --local --python $(PY_VERSION) --color no
 
-integration: venv cloud-up tree
+integration: venv cloud-up
+	@$(SYNC_TREE)
 	$(ANSIBLE_TEST) integration --local --python $(PY_VERSION) --color no
 
 test: sanity units integration
