@@ -86,17 +86,37 @@ def config_text(settings, service_password):
     return "\n".join(lines)
 
 
+# Glance's WSGI entry point, with every SQLite transaction opened as BEGIN IMMEDIATE.
+# oslo.db begins SQLite transactions with a plain (deferred) BEGIN; Glance then reads before it
+# writes. When two workers or threads do so at once, SQLite cannot upgrade the second one's
+# read lock and fails it at once ("database is locked": an HTTP 500, or a failed import),
+# whatever the busy timeout. Taking the write lock when the transaction begins makes the
+# others wait for it (up to the busy timeout) instead.
+WSGI_MODULE = "glance_serialized_sqlite"
+WSGI_TEXT = """\
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+
+@event.listens_for(Engine, "before_cursor_execute", retval=True)
+def _begin_immediate(conn, cursor, statement, parameters, context, executemany):
+    if statement.strip().upper() == "BEGIN":
+        statement = "BEGIN IMMEDIATE"
+    return statement, parameters
+
+
+from glance.wsgi.api import application  # noqa: E402
+"""
+
+
 def launch(settings, service_password):
     python = settings.venv_bin("python")
     argv = [
         settings.venv_bin("uwsgi"),
         "--http-socket", f"{HOST}:{settings.port('glance')}",
-        "--module", "glance.wsgi.api:application",
-        # One request at a time. Glance reads and then writes inside one SQLite transaction;
-        # when two requests do so at once, SQLite cannot upgrade the second one's lock and fails
-        # it immediately ("database is locked", HTTP 500), whatever the busy timeout. Serving
-        # requests one by one avoids that; --enable-threads keeps Glance's own import threads.
-        "--master", "--processes", "1", "--threads", "1", "--enable-threads",
+        "--pythonpath", str(settings.glance_dir),
+        "--module", f"{WSGI_MODULE}:application",
+        "--master", "--processes", "2", "--threads", "4",
         # Chunked uploads from real clients die at uwsgi's 1 MB default chunk limit without these.
         "--http-chunked-input", "--chunked-input-limit", "67108864", "--chunked-input-timeout", "120",
         "--socket-timeout", "120",
@@ -105,8 +125,9 @@ def launch(settings, service_password):
         "--py-sys-executable", python,
     ]
     conf = config_path(settings)
+    wsgi = settings.glance_dir / f"{WSGI_MODULE}.py"
     return Launch(argv=argv, env={"OS_GLANCE_CONFIG_DIR": str(settings.glance_dir)},
-                  files={conf: config_text(settings, service_password)}, private_files=(conf,))
+                  files={conf: config_text(settings, service_password), wsgi: WSGI_TEXT}, private_files=(conf,))
 
 
 def sample_paste_text(settings):
