@@ -112,3 +112,9 @@ bench: venv cloud-up $(BENCH_STAMP)
 	@command -v curl >/dev/null && command -v qemu-img >/dev/null || \
 	  { apt-get update -qq && apt-get install -y -qq curl qemu-utils; }
 	$(BENCH_VENV)/bin/python bench/run.py --project-venv $(VENV) $(BENCH_ARGS)
+
+# ---- the load test alone: `make reliability-load` (100 images, forks 20; about 3 minutes) ---------------------
+# It is an integration target like the others, so `make integration` and `make test` (CI) run it too.
+.PHONY: reliability-load
+reliability-load: venv cloud-up tree
+	$(ANSIBLE_TEST) integration reliability_load --local --python $(PY_VERSION) --color no

@@ -28,6 +28,15 @@ RESERVED_QUERY_KEYS = frozenset((
 ))
 
 
+def tag_fits_url_path(tag):
+    """Whether Glance's tag endpoints (/v2/images/{id}/tags/{tag}) receive tag as it is.
+
+    WSGI servers hand Glance the URL path decoded as Latin-1 (PEP 3333) and Glance does not re-decode it, so a
+    non-ASCII tag would be stored garbled ('\u00e9' as '\u00c3\u00a9'); '.' and '..' are resolved away by HTTP clients.
+    """
+    return tag not in ('.', '..') and all(ord(c) < 128 for c in tag)
+
+
 def is_uuid(value):
     return isinstance(value, str) and bool(UUID_RE.match(value))
 
@@ -144,10 +153,32 @@ class Glance:
         self.http.request('POST', '/v2/images/{0}/actions/reactivate', image_id, ok=(204,), retry=True)
 
     def add_tag(self, image_id, tag):
-        self.http.request('PUT', '/v2/images/{0}/tags/{1}', image_id, tag, ok=(204,))
+        """PUT the tag; a tag the tag endpoint cannot carry goes in a JSON patch of the tag list instead."""
+        if not tag_fits_url_path(tag):
+            return self._patch_tags(image_id, add=tag)
+        try:
+            self.http.request('PUT', '/v2/images/{0}/tags/{1}', image_id, tag, ok=(204,))
+        except NotFound:
+            if '/' not in tag:
+                raise
+            # Most web servers decode %2F before routing: then Glance has no such route, only the patch works.
+            self._patch_tags(image_id, add=tag)
 
     def remove_tag(self, image_id, tag):
-        self.http.request('DELETE', '/v2/images/{0}/tags/{1}', image_id, tag, ok=(204,))
+        if not tag_fits_url_path(tag):
+            return self._patch_tags(image_id, remove=tag)
+        try:
+            self.http.request('DELETE', '/v2/images/{0}/tags/{1}', image_id, tag, ok=(204,))
+        except NotFound:
+            if '/' not in tag:
+                raise
+            self._patch_tags(image_id, remove=tag)
+
+    def _patch_tags(self, image_id, add=None, remove=None):
+        tags = list(self.get_image(image_id).get('tags') or [])
+        wanted = [t for t in tags if t != remove] + ([add] if add is not None and add not in tags else [])
+        if wanted != tags:
+            self.patch_image(image_id, [{'op': 'replace', 'path': '/tags', 'value': wanted}])
 
     # -- image data -----------------------------------------------------------------------
     def upload_image_data(self, image_id, body, size=None, store=None, hasher=None):

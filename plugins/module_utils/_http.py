@@ -437,18 +437,34 @@ class HttpClient:
     # -- streaming --------------------------------------------------------------------------
     def upload(self, path, *path_args, body, size=None, content_type='application/octet-stream', method='PUT',
                headers=None, hasher=None, chunk_size=CHUNK_SIZE):
-        """Stream body (file object, bytes or iterator of chunks) with chunked encoding; never retried."""
-        chunks = _body_chunks(body, chunk_size)
-        if hasher is not None:
-            chunks = hashing_iter(chunks, hasher)
+        """Stream body (file object, bytes or iterator of chunks) with chunked encoding; never retried on errors.
+
+        body may also be a callable returning such a body: a source that can be opened again. Then a 401 (the
+        token expired or was revoked since it was checked) re-authenticates once and sends the data again, as
+        other requests do; Glance refuses a request with a bad token before it takes any data.
+        """
+        replayable = callable(body)
+        if replayable and hasher is not None:
+            raise ValueError('hash a replayable body in the callable that opens it, not with hasher')
         hdrs = {'Content-Type': content_type}
         if size is not None:
             hdrs['x-openstack-image-size'] = str(int(size))
         hdrs.update(headers or {})
         # Authenticate first: a consumed stream cannot be sent again after a 401.
         self._ensure_token()
-        return self.request(method, path, *path_args, data=chunks, headers=hdrs, ok=(200, 201, 202, 204),
-                            retry=False)
+        reauthenticated = False
+        while True:
+            chunks = _body_chunks(body() if replayable else body, chunk_size)
+            if hasher is not None:
+                chunks = hashing_iter(chunks, hasher)
+            try:
+                return self.request(method, path, *path_args, data=chunks, headers=hdrs, ok=(200, 201, 202, 204),
+                                    retry=False)
+            except Unauthorized:
+                if not replayable or reauthenticated or self.auth is None:
+                    raise
+                reauthenticated = True
+                self.auth.invalidate()
 
     def download(self, path, *path_args, offset=0, chunk_size=CHUNK_SIZE, headers=None, hasher=None):
         """GET path streamed; returns (response, iterator of chunks). Range: bytes=<offset>- when offset > 0."""

@@ -22,6 +22,7 @@ from ansible_collections.osimg.glance.plugins.module_utils._errors import (
     RequestTimeout,
     ServerError,
 )
+from ansible_collections.osimg.glance.plugins.module_utils._hashing import MultiHasher, file_chunks, hashing_iter
 from ansible_collections.osimg.glance.plugins.module_utils._image_state import (
     MD5_KEY,
     OBJECT_KEY,
@@ -48,6 +49,23 @@ def check_readable_file(path, option='filename'):
     if not os.access(path, os.R_OK):
         raise DataError('%s: %s is not readable by the user running the module (check its mode and owner).' % (option, path))
     return os.path.getsize(path)
+
+
+class FileSource:
+    """A local file as a replayable upload body: each call opens it again and starts a fresh hash (``hasher``).
+
+    HttpClient.upload() can then resend it after re-authenticating when Glance answers 401 (a token that
+    expired or was revoked during a long run).
+    """
+
+    def __init__(self, path, algorithms):
+        self.path = path
+        self.algorithms = algorithms
+        self.hasher = MultiHasher(algorithms)
+
+    def __call__(self):
+        self.hasher = MultiHasher(self.algorithms)
+        return hashing_iter(file_chunks(self.path), self.hasher)
 
 
 class UrlSource:

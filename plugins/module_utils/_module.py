@@ -92,14 +92,27 @@ def _dict_secrets(value):
     return found
 
 
+class _SecretAwareModule(AnsibleModule):
+    """AnsibleModule that knows the secrets of a cloud dict before it logs its invocation (syslog/journald).
+
+    ``cloud`` cannot be no_log (a cloud name or region would then be masked everywhere), so the secrets in a
+    cloud dict join no_log_values here, before AnsibleModule.__init__ writes "Invoked with cloud=...".
+    """
+
+    def _log_invocation(self):
+        for secret in _dict_secrets(self.params.get('cloud')):
+            self.no_log_values.add(secret)
+        super(_SecretAwareModule, self)._log_invocation()
+
+
 class GlanceModule:
     """Base of every module: ``GlanceModule(argspec).run(func)`` where func(m) returns the result dict."""
 
     def __init__(self, argument_spec, supports_check_mode=True, **ansible_module_kwargs):
         spec = copy.deepcopy(AUTH_ARGSPEC)
         spec.update(argument_spec or {})
-        self.module = AnsibleModule(argument_spec=spec, supports_check_mode=supports_check_mode,
-                                    **ansible_module_kwargs)
+        self.module = _SecretAwareModule(argument_spec=spec, supports_check_mode=supports_check_mode,
+                                         **ansible_module_kwargs)
         if not HAS_REQUESTS:
             self.module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
         if not HAS_JSONPATCH:

@@ -349,15 +349,17 @@ from ansible_collections.osimg.glance.plugins.module_utils._errors import (
     ApiError, Conflict, GlanceModuleError, NotFound, UnsupportedMediaType,
 )
 from ansible_collections.osimg.glance.plugins.module_utils._glance import is_uuid
-from ansible_collections.osimg.glance.plugins.module_utils._hashing import MultiHasher, file_chunks, hash_file, hashing_iter, parse_checksum
+from ansible_collections.osimg.glance.plugins.module_utils._hashing import MultiHasher, hash_file, hashing_iter, parse_checksum
 from ansible_collections.osimg.glance.plugins.module_utils._image_data import (
-    STREAM_ALGORITHMS, DataError, check_readable_file, compare_data, has_data, open_url, tracking_properties,
+    STREAM_ALGORITHMS, DataError, FileSource, check_readable_file, compare_data, has_data, image_hash_candidates, open_url,
+    tracking_properties,
     verify_expected_checksum, verify_uploaded, wait_for_image,
 )
 from ansible_collections.osimg.glance.plugins.module_utils._image_state import (
     OPTION_TO_KEY, apply_patch, build_patch, create_only_conflicts, desired_state, diff_view, is_reserved_key,
     managed_keys, user_properties,
 )
+from ansible_collections.osimg.glance.plugins.module_utils._lookup import find_one_image, resolve_project_id
 from ansible_collections.osimg.glance.plugins.module_utils._module import GlanceModule
 
 ARGUMENT_SPEC = dict(
@@ -453,26 +455,10 @@ class ImageRun:
     # ---- lookup ----
     def resolve_owner(self):
         owner = self.p['owner']
-        if not owner:
-            return None
-        matches = self.glance.get_project(owner)
-        if not matches:
-            raise GlanceModuleError('owner: no project %r is known to Keystone (or it is not visible with these credentials).' % owner)
-        if len(matches) > 1:
-            raise GlanceModuleError('owner: several projects are named %r (%s); give the project id.'
-                                    % (owner, ', '.join(m['id'] for m in matches)))
-        return matches[0]['id']
+        return resolve_project_id(self.glance, owner, option='owner') if owner else None
 
     def resolve_image_ref(self, ref, option):
-        if not ref:
-            return None
-        matches = self.glance.find_image_by_id_or_name(ref)
-        if not matches:
-            raise GlanceModuleError('%s: no image %r found.' % (option, ref))
-        if len(matches) > 1:
-            raise GlanceModuleError('%s: several images are named %r (%s); give the id.'
-                                    % (option, ref, ', '.join(m['id'] for m in matches)))
-        return matches[0]['id']
+        return find_one_image(self.glance, ref, option)['id'] if ref else None
 
     def find_existing(self, owner_id):
         p = self.p
@@ -603,6 +589,23 @@ class ImageRun:
                 raise GlanceModuleError('id: an image with id %s already exists (%s, %s) and is not visible to this lookup.'
                                         % (body['id'], existing.get('name'), existing.get('status')))
             return existing
+        except ApiError as e:
+            self.discard_refused_create(body['id'], e)
+            raise
+
+    def discard_refused_create(self, image_id, error):
+        """A create that failed may still have made the image: Glance 33 stores it before refusing a 4-byte
+        unicode tag, and a lost answer (503, cut connection) hides a success. The id is new, so an image with
+        it was made by this run: delete it."""
+        try:
+            self.glance.get_image(image_id)
+        except NotFound:
+            return
+        except ApiError:
+            error.extend_message('Glance may have created image %s before failing; if so, the next run finds it by '
+                                 'name and completes it.' % image_id)
+            return
+        self.discard_created({'id': image_id}, error)
 
     def discard_created(self, image, error):
         """Delete an image this run created, so a failure leaves nothing half-made."""
@@ -631,11 +634,11 @@ class ImageRun:
         if method in (None, 'glance-direct') and (p['filename'] or p['url']):
             hasher = MultiHasher(STREAM_ALGORITHMS)
             if p['filename']:
-                chunks, size = file_chunks(p['filename']), self.local_size
+                # Replayable: an upload refused with 401 is sent again after re-authenticating.
+                body, size = FileSource(p['filename'], STREAM_ALGORITHMS), self.local_size
             else:
                 source = self.source or open_url(p["url"], self.gm.config)
-                chunks, size = iter(source), source.size
-            body = hashing_iter(chunks, hasher)
+                body, size = hashing_iter(iter(source), hasher), source.size
             try:
                 if method == 'glance-direct':
                     self.glance.stage_image_data(image['id'], body, size=size)
@@ -648,6 +651,8 @@ class ImageRun:
                 e.extend_message('The data is not in disk_format %s: upload a %s file, or set disk_format to the '
                                  'format the data is in.' % (image.get('disk_format'), image.get('disk_format')))
                 raise
+            if p['filename']:
+                hasher = body.hasher
             self.local_hashes = hasher.hexdigests()
             self.local_size = hasher.size
             if method and not p['wait']:
@@ -691,13 +696,15 @@ class ImageRun:
         p = self.p
         known = {}
         if p['filename']:
-            algorithms = set(STREAM_ALGORITHMS)
-            if current.get('os_hash_algo'):
-                algorithms.add(current['os_hash_algo'])
             if current.get('size') is not None and current['size'] != self.local_size:
                 return 'different'
-            self.local_hashes = hash_file(p['filename'], sorted(algorithms)).hexdigests()
-            known.update(self.local_hashes)
+            # One pass over the file, with only the hash the comparison will use (the image's
+            # strongest) and the one of `checksum`: a no-op run reads a big file once, cheaply.
+            candidates = [algorithm for algorithm, _value in image_hash_candidates(current)]
+            algorithms = set(candidates[:1]) or set(STREAM_ALGORITHMS)
+            if self.expected:
+                algorithms.add(self.expected[0])
+            known.update(hash_file(p['filename'], sorted(algorithms)).hexdigests())
         if self.expected:
             algorithm, value = self.expected
             if algorithm in known and known[algorithm].lower() != value.lower():
