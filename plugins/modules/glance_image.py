@@ -717,7 +717,12 @@ class ImageRun:
     # ---- update ----
     def update(self, current, scalars):
         p = self.p
-        conflicts = create_only_conflicts(current, p)
+        if current.get('status') == 'queued' and not has_data(current):
+            # Before it has data an image still takes its formats, like any other field.
+            scalars = dict(scalars, disk_format=p['disk_format'], container_format=p['container_format'])
+            if self.brings_data and not (p['disk_format'] or current.get('disk_format')):
+                raise GlanceModuleError('disk_format is required to upload data (for example qcow2 or raw).')
+        conflicts = create_only_conflicts(current, p) if has_data(current) else []
         reason = None
         if conflicts:
             reason = ', '.join('%s is %s, not %s' % (k, current.get(k), p[k]) for k in conflicts)

@@ -230,3 +230,25 @@ def test_bad_input_fails_before_any_request(fake_cloud, capsys, args, message):
     assert rc == 1
     assert message in result['msg']
     assert fake_cloud.requests == []
+
+
+def test_queued_image_without_formats_takes_them_and_its_data(fake_cloud, capsys, image_file):
+    fake_cloud.add_token()
+    queued = {'id': IMAGE_ID, 'name': 'cirros', 'status': 'queued', 'disk_format': None, 'container_format': None,
+              'size': None, 'checksum': None, 'os_hash_algo': None, 'os_hash_value': None, 'tags': [],
+              'visibility': 'shared', 'protected': False, 'os_hidden': False, 'min_disk': 0, 'min_ram': 0}
+    lookup_returns(fake_cloud, queued)
+    fake_cloud.add('PATCH', IMAGES + '/' + IMAGE_ID, json_body=dict(queued, disk_format='qcow2', container_format='bare'))
+    fake_cloud.add('PUT', IMAGES + '/' + IMAGE_ID + '/file', status=204)
+    fake_cloud.add('GET', IMAGES + '/' + IMAGE_ID, json_body=active_image())
+    rc, result = run({'name': 'cirros', 'filename': image_file, 'disk_format': 'qcow2', 'container_format': 'bare'},
+                     capsys)
+    assert rc == 0, result
+    assert result['changed'] is True
+    assert sent_json(fake_cloud, 'PATCH')[0] == [
+        {'op': 'replace', 'path': '/container_format', 'value': 'bare'},
+        {'op': 'replace', 'path': '/disk_format', 'value': 'qcow2'},
+    ]
+    assert ('PUT', '/v2/images/%s/file' % IMAGE_ID) in writes(fake_cloud)
+    # A pre-existing image is never deleted, whatever happens.
+    assert not [w for w in writes(fake_cloud) if w[0] == 'DELETE']
