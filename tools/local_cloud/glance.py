@@ -121,6 +121,10 @@ def launch(settings, service_password):
         "--http-chunked-input", "--chunked-input-limit", "67108864", "--chunked-input-timeout", "120",
         "--socket-timeout", "120",
         "--need-app", "--die-on-term",
+        # uwsgi's --http-socket closes the connection after every answer without saying so; a
+        # client that reuses it then meets a reset (python-glanceclient fails, keystoneauth
+        # resends a half-consumed upload). Saying it lets every client open a new connection.
+        "--add-header", "Connection: close",
         # Glance re-runs sys.executable to call qemu-img; under uwsgi that would be uwsgi itself.
         "--py-sys-executable", python,
     ]

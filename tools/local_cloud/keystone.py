@@ -62,6 +62,10 @@ def launch(settings):
         "--module", "keystone.wsgi.api:application",
         "--master", "--processes", "1", "--threads", "4",
         "--need-app", "--die-on-term",
+        # uwsgi's --http-socket closes the connection after every answer without saying so; a
+        # client that reuses it then meets a reset (python-glanceclient fails, keystoneauth
+        # resends a half-consumed upload). Saying it lets every client open a new connection.
+        "--add-header", "Connection: close",
     ]
     return Launch(argv=argv, env={"OS_KEYSTONE_CONFIG_FILES": str(conf)},
                   files={conf: config_text(settings)})
