@@ -39,7 +39,15 @@ def load_or_create_passwords(settings):
     passwords = load_passwords(settings)
     missing = [account.key for account in ALL_ACCOUNTS if not passwords.get(account.key)]
     for key in missing:
-        passwords[key] = secrets.token_urlsafe(18)
+        passwords[key] = new_password()
     if missing:
         write_json(settings.secrets_file, passwords, private=True)
     return passwords
+
+
+def new_password():
+    """A random password that no command line can mistake for an option (no leading "-")."""
+    while True:
+        password = secrets.token_urlsafe(18)
+        if not password.startswith("-"):
+            return password

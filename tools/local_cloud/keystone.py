@@ -78,7 +78,8 @@ def bootstrap_args(settings, admin_password):
         "--bootstrap-username", "admin",
         "--bootstrap-project-name", "admin",
         "--bootstrap-role-name", "admin",
-        "--bootstrap-password", admin_password,
+        # One argument: a password may start with "-", which argparse would read as an option.
+        f"--bootstrap-password={admin_password}",
         "--bootstrap-admin-url", url,
         "--bootstrap-public-url", url,
         "--bootstrap-internal-url", url,
