@@ -18,25 +18,13 @@ try:
 except ImportError:  # pragma: no cover - Python 2 is not supported
     import Queue as queue  # noqa: F401
 
-try:
-    from requests import RequestException
-    from requests.exceptions import Timeout
-except ImportError:  # the module reports the missing library itself
-    RequestException = Timeout = ()
-try:
-    from urllib3.exceptions import HTTPError as Urllib3Error, ReadTimeoutError
-except ImportError:  # pragma: no cover - urllib3 comes with requests
-    Urllib3Error = ReadTimeoutError = ()
-
 from ansible_collections.osimg.glance.plugins.module_utils._errors import (
     ApiError,
-    ConnectionFailed,
     Forbidden,
     GlanceModuleError,
     RangeNotSatisfiable,
-    RequestTimeout,
 )
-from ansible_collections.osimg.glance.plugins.module_utils._hashing import CHUNK_SIZE, MultiHasher, file_chunks
+from ansible_collections.osimg.glance.plugins.module_utils._hashing import MultiHasher, file_chunks
 
 NAME_MAX = 255
 DATA_STATUSES = ('active', 'deactivated')
@@ -178,38 +166,6 @@ class BackgroundHasher:
         return self.hasher
 
 
-def body_chunks(response, chunks, chunk_size=CHUNK_SIZE):
-    """The response body in chunks, read straight from urllib3 when it is not content-encoded.
-
-    requests' iter_content() (behind the client's `chunks`) asks urllib3 to decode, which copies every chunk
-    through a buffer: for a 1 GiB image that costs about a second of CPU, more than hashing. Glance sends image
-    data as it is, so the raw stream is the data; an encoded body (a proxy's gzip) still goes through `chunks`.
-    Errors are typed like the client's own: ConnectionFailed, RequestTimeout.
-    """
-    encoding = (response.headers.get('Content-Encoding') or 'identity').strip().lower()
-    if encoding != 'identity' or not hasattr(response.raw, 'read'):
-        return chunks
-    return _raw_chunks(response, chunk_size)
-
-
-def _raw_chunks(response, chunk_size):
-    method = getattr(response.request, 'method', None) or 'GET'
-    try:
-        while True:
-            try:
-                chunk = response.raw.read(chunk_size)
-            except (ReadTimeoutError, Timeout) as e:
-                raise RequestTimeout(method=method, url=response.url,
-                                     explanation='the download stalled (api_timeout): %s' % e)
-            except (Urllib3Error, RequestException, IOError, OSError) as e:
-                raise ConnectionFailed(method=method, url=response.url, explanation='the download was interrupted: %s' % e)
-            if not chunk:
-                return
-            yield chunk
-    finally:
-        response.close()
-
-
 def hash_prefix(path, algorithms):
     """A MultiHasher fed with the bytes already in path (to continue hashing after a resume)."""
     hasher = MultiHasher(algorithms)
@@ -262,7 +218,7 @@ def fetch_to_part(glance, image, part, algorithms):
     written = offset
     try:
         with open(part, 'ab' if offset else 'wb') as f:
-            for chunk in body_chunks(response, chunks):
+            for chunk in chunks:
                 f.write(chunk)
                 background.update(chunk)
                 written += len(chunk)
