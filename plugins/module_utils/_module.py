@@ -109,8 +109,14 @@ class GlanceModule:
     """Base of every module: ``GlanceModule(argspec).run(func)`` where func(m) returns the result dict."""
 
     def __init__(self, argument_spec, supports_check_mode=True, **ansible_module_kwargs):
+        own = argument_spec or {}
         spec = copy.deepcopy(AUTH_ARGSPEC)
-        spec.update(argument_spec or {})
+        for option in spec.values():
+            # A module's own option wins over a shared alias of the same name (verify, in
+            # glance_image_download, checks the data; it must not also switch TLS off).
+            if option.get('aliases'):
+                option['aliases'] = [alias for alias in option['aliases'] if alias not in own]
+        spec.update(own)
         self.module = _SecretAwareModule(argument_spec=spec, supports_check_mode=supports_check_mode,
                                          **ansible_module_kwargs)
         if not HAS_REQUESTS:

@@ -160,10 +160,8 @@ ARGUMENT_SPEC = dict(
     image=dict(type='str', required=True),
     dest=dict(type='path', required=True),
     force=dict(type='bool', default=False),
+    # The shared validate_certs loses its alias verify here (GlanceModule drops shared aliases a module uses).
     verify=dict(type='bool', default=True),
-    # The shared validate_certs has the alias verify, which is this module's data verification option: without the
-    # alias, verify: false can never turn TLS verification off by accident.
-    validate_certs=dict(type='bool'),
 )
 
 
