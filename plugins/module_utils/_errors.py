@@ -41,11 +41,15 @@ MAX_EXPLANATION = 2000
 
 
 class GlanceModuleError(Exception):
-    """Base class of every error this collection raises on purpose."""
+    """Base class of every error this collection raises on purpose.
 
-    def __init__(self, message=''):
+    Keyword arguments are extra keys of the failed task's result (for example the task a wait gave up on).
+    """
+
+    def __init__(self, message='', **result):
         super(GlanceModuleError, self).__init__(message)
         self._message = message
+        self.result = result
 
     @property
     def message(self):

@@ -92,9 +92,6 @@ class Glance:
     def get_image(self, image_id):
         return self.http.get_json('/v2/images/{0}', image_id)
 
-    def list_images(self, filters=None, sort=None, limit=None):
-        return list(self.http.paginate('/v2/images', params=build_query(filters, sort), limit=limit))
-
     def iter_images(self, filters=None, sort=None, limit=None, page_size=None):
         return self.http.paginate('/v2/images', params=build_query(filters, sort), limit=limit, page_size=page_size)
 
@@ -246,12 +243,6 @@ class Glance:
 
     def get_stores(self):
         return self.http.get_json('/v2/info/stores').get('stores') or []
-
-    def delete_image_from_store(self, store, image_id):
-        self.http.request('DELETE', '/v2/stores/{0}/{1}', store, image_id, ok=(204,))
-
-    def get_schema(self, name='image'):
-        return self.http.get_json('/v2/schemas/{0}', name)
 
     # -- Keystone projects ----------------------------------------------------------------
     def get_project(self, ref):

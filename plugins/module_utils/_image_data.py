@@ -8,21 +8,15 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
-import time
 
 try:
     import requests
 except ImportError:  # the module reports the missing library itself
     requests = None
 
-from ansible_collections.osimg.glance.plugins.module_utils._errors import (
-    ApiError,
-    ConnectionFailed,
-    GlanceModuleError,
-    RequestTimeout,
-    ServerError,
-)
+from ansible_collections.osimg.glance.plugins.module_utils._errors import ApiError, GlanceModuleError
 from ansible_collections.osimg.glance.plugins.module_utils._hashing import MultiHasher, file_chunks, hashing_iter
+from ansible_collections.osimg.glance.plugins.module_utils._polling import poll
 from ansible_collections.osimg.glance.plugins.module_utils._image_state import (
     MD5_KEY,
     OBJECT_KEY,
@@ -33,7 +27,6 @@ from ansible_collections.osimg.glance.plugins.module_utils._image_state import (
 # multihash, so one pass over the data serves tracking, idempotency and verification.
 STREAM_ALGORITHMS = ('md5', 'sha256', 'sha512')
 TERMINAL_FAILURE_STATUSES = ('killed', 'deleted', 'pending_delete')
-TRANSIENT_ERRORS = (ConnectionFailed, RequestTimeout, ServerError)
 
 
 class DataError(GlanceModuleError):
@@ -206,31 +199,25 @@ def import_failure(glance, image):
     return reason
 
 
-def wait_for_image(glance, image_id, wanted, timeout, sleep=time.sleep, clock=time.monotonic, done=None):
+def wait_for_image(glance, image_id, wanted, timeout, sleep=None, clock=None, done=None):
     """Poll an image until its status is in `wanted` (and `done(image)` holds, if given).
 
     Fails with Glance's reason on killed images and failed imports; transient errors (a
     restarting Glance) are retried until the timeout. Raises DataError on timeout.
     """
-    deadline = clock() + timeout
-    delay = 1.0
-    image = None
-    while True:
-        try:
-            image = glance.get_image(image_id)
-        except TRANSIENT_ERRORS:
-            image = image or {'id': image_id, 'status': 'unknown'}
-        else:
-            reason = import_failure(glance, image)
-            if reason and image.get('status') not in wanted:
-                raise DataError('Image %s: %s.' % (image_id, reason))
-            if image.get('status') in TERMINAL_FAILURE_STATUSES:
-                raise DataError('Image %s ended in status %s.' % (image_id, image['status']))
-            if image.get('status') in wanted and (done is None or done(image)):
-                return image
-        if clock() >= deadline:
-            raise DataError('timeout: image %s is still %s after %s seconds (waiting for %s). Raise timeout, '
-                            'or set wait: false to return without waiting.'
-                            % (image_id, image.get('status'), timeout, ' or '.join(wanted)))
-        sleep(min(delay, max(0.0, deadline - clock())))
-        delay = min(delay * 1.5, 5.0)
+    def read():
+        image = glance.get_image(image_id)
+        reason = import_failure(glance, image)
+        if reason and image.get('status') not in wanted:
+            raise DataError('Image %s: %s.' % (image_id, reason))
+        if image.get('status') in TERMINAL_FAILURE_STATUSES:
+            raise DataError('Image %s ended in status %s.' % (image_id, image['status']))
+        return image
+
+    def timed_out(image):
+        return DataError('timeout: image %s is still %s after %s seconds (waiting for %s). Raise timeout, '
+                         'or set wait: false to return without waiting.'
+                         % (image_id, image.get('status'), timeout, ' or '.join(wanted)))
+
+    return poll(read, lambda image: image.get('status') in wanted and (done is None or done(image)),
+                timeout, timed_out, {'id': image_id, 'status': 'unknown'}, sleep=sleep, clock=clock)

@@ -8,6 +8,17 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import traceback
+
+try:
+    import jsonpatch
+    from jsonpointer import JsonPointer
+    HAS_JSONPATCH = True
+    JSONPATCH_IMPORT_ERROR = None
+except ImportError:  # GlanceModule reports the missing library before any of this is used
+    jsonpatch = JsonPointer = None
+    HAS_JSONPATCH = False
+    JSONPATCH_IMPORT_ERROR = traceback.format_exc()
 
 # Keys Glance computes or owns; a PATCH touching them is refused, so they are never managed.
 READ_ONLY_KEYS = frozenset((
@@ -15,34 +26,60 @@ READ_ONLY_KEYS = frozenset((
     'locations', 'self', 'file', 'schema', 'os_hash_algo', 'os_hash_value', 'stores', 'deleted',
     'deleted_at',
 ))
-# Base (schema) keys that are managed through their own options, not through `properties`.
-BASE_KEYS = frozenset((
-    'name', 'visibility', 'protected', 'os_hidden', 'owner', 'min_disk', 'min_ram', 'disk_format',
-    'container_format', 'tags', 'kernel_id', 'ramdisk_id',
-))
+
+
+class ImageField:
+    """One image field a module option manages: the option, the image key, its argspec entry.
+
+    kind: 'metadata' (compared and patched), 'create_only' (fixed once the image has data) or
+    'tags' (a list with purge rules of its own). ``carried`` fields are copied from an image to the
+    one that replaces it.
+    """
+
+    def __init__(self, option, key, spec, kind='metadata', carried=True):
+        self.option = option
+        self.key = key
+        self.spec = spec
+        self.kind = kind
+        self.carried = carried
+
+
+# The one table of image fields: module options, base keys, patchable keys and what a replacement
+# carries over are all derived from it. A new image field is added here (and documented).
+IMAGE_FIELDS = (
+    ImageField('name', 'name', dict(type='str')),
+    ImageField('visibility', 'visibility', dict(type='str', choices=['public', 'private', 'shared', 'community'])),
+    ImageField('protected', 'protected', dict(type='bool')),
+    ImageField('hidden', 'os_hidden', dict(type='bool')),
+    ImageField('owner', 'owner', dict(type='str'), carried=False),
+    ImageField('min_disk', 'min_disk', dict(type='int')),
+    ImageField('min_ram', 'min_ram', dict(type='int')),
+    ImageField('kernel', 'kernel_id', dict(type='str')),
+    ImageField('ramdisk', 'ramdisk_id', dict(type='str')),
+    ImageField('disk_format', 'disk_format', dict(type='str'), kind='create_only'),
+    ImageField('container_format', 'container_format', dict(type='str'), kind='create_only'),
+    ImageField('tags', 'tags', dict(type='list', elements='str'), kind='tags'),
+)
+
+# Base (schema) keys managed through their own options, never through `properties`.
+BASE_KEYS = frozenset(field.key for field in IMAGE_FIELDS)
+# Module option -> image key, for the scalar metadata compared and patched.
+OPTION_TO_KEY = tuple((field.option, field.key) for field in IMAGE_FIELDS if field.kind == 'metadata')
+# Keys fixed once an image has data; changing them means a new image.
+CREATE_ONLY_KEYS = tuple(field.key for field in IMAGE_FIELDS if field.kind == 'create_only')
+# Keys copied from an image to the image that replaces it.
+CARRIED_KEYS = tuple(field.key for field in IMAGE_FIELDS if field.carried)
+
 # Written by this collection and by openstacksdk to remember what data was uploaded.
 OWNER_SPECIFIED_PREFIX = 'owner_specified.'
 MD5_KEY = 'owner_specified.openstack.md5'
 SHA256_KEY = 'owner_specified.openstack.sha256'
 OBJECT_KEY = 'owner_specified.openstack.object'
 
-# Keys fixed once an image exists; changing them means a new image.
-CREATE_ONLY_KEYS = ('disk_format', 'container_format')
 
-# Module option -> image key, for the scalar metadata the module manages.
-OPTION_TO_KEY = (
-    ('name', 'name'),
-    ('visibility', 'visibility'),
-    ('protected', 'protected'),
-    ('hidden', 'os_hidden'),
-    ('owner', 'owner'),
-    ('min_disk', 'min_disk'),
-    ('min_ram', 'min_ram'),
-    ('kernel', 'kernel_id'),
-    ('ramdisk', 'ramdisk_id'),
-)
-
-PATCH_MEDIA_TYPE = 'application/openstack-images-v2.1-json-patch'
+def image_field_argspec():
+    """The argspec entries of every image field option, for modules that manage image fields."""
+    return dict((field.option, dict(field.spec)) for field in IMAGE_FIELDS)
 
 
 def is_reserved_key(key):
@@ -76,14 +113,14 @@ def user_properties(image):
     return dict((k, v) for k, v in extra_properties(image).items() if not k.startswith(OWNER_SPECIFIED_PREFIX))
 
 
-def desired_state(scalars, properties=None, tags=None, purge_properties=False, purge_tags=True, current=None):
+def desired_state(base_fields, properties=None, tags=None, purge_properties=False, purge_tags=True, current=None):
     """Build the desired projection of an image from what the user asked for.
 
-    `scalars` maps image keys (name, visibility, ...) to wanted values; None means "leave alone".
+    `base_fields` maps image keys (name, visibility, ...) to wanted values; None means "leave alone".
     Returns a flat dict holding only the keys the user manages; `current` is the existing image
     (or None) and is needed to keep unlisted tags when purge_tags is false.
     """
-    desired = dict((key, value) for key, value in scalars.items() if value is not None)
+    desired = dict((key, value) for key, value in base_fields.items() if value is not None)
     if properties is not None:
         for key, value in properties.items():
             desired[key] = property_value(value)
@@ -115,9 +152,9 @@ def project(image, keys):
     return projection
 
 
-def escape_pointer(key):
-    """Escape one JSON pointer token (RFC 6901)."""
-    return key.replace('~', '~0').replace('/', '~1')
+def key_pointer(key):
+    """The JSON pointer of one top-level key ('/' and '~' escaped as RFC 6901 says)."""
+    return JsonPointer.from_parts([key]).path
 
 
 def build_patch(current, desired, keys):
@@ -126,12 +163,16 @@ def build_patch(current, desired, keys):
     `add` for keys the image lacks, `replace` for keys whose value differs, `remove` only for
     keys that exist and are no longer wanted. Read-only and os_glance* keys are never emitted.
     Operations are sorted by path so the output is deterministic.
+
+    Built here rather than with jsonpatch.make_patch: Glance accepts only add/replace/remove of
+    top-level keys, compares tags as a set, and refuses read-only keys, while make_patch may emit
+    `move`/`copy` and descends into values.
     """
     operations = []
     for key in sorted(keys):
         if key in READ_ONLY_KEYS or key.startswith('os_glance'):
             continue
-        path = '/' + escape_pointer(key)
+        path = key_pointer(key)
         present = key in current
         value = current.get(key)
         if key == 'tags' and present:
@@ -147,15 +188,8 @@ def build_patch(current, desired, keys):
 
 
 def apply_patch(image, operations):
-    """Return a copy of `image` with the operations applied (used for check mode predictions)."""
-    result = dict(image)
-    for operation in operations:
-        key = operation['path'][1:].replace('~1', '/').replace('~0', '~')
-        if operation['op'] == 'remove':
-            result.pop(key, None)
-        else:
-            result[key] = operation['value']
-    return result
+    """Return a copy of `image` with the operations applied (the check mode prediction)."""
+    return jsonpatch.apply_patch(image, list(operations))
 
 
 def create_only_conflicts(current, wanted):

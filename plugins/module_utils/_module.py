@@ -10,22 +10,15 @@ __metaclass__ = type
 
 import copy
 import os
-import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-
-try:
-    import jsonpatch  # noqa: F401 pylint: disable=unused-import
-    HAS_JSONPATCH = True
-    JSONPATCH_IMPORT_ERROR = None
-except ImportError:
-    HAS_JSONPATCH = False
-    JSONPATCH_IMPORT_ERROR = traceback.format_exc()
 
 from ansible_collections.osimg.glance.plugins.module_utils._config import SECRET_AUTH_KEYS, resolve_cloud_config
 from ansible_collections.osimg.glance.plugins.module_utils._errors import ApiError, GlanceModuleError
 from ansible_collections.osimg.glance.plugins.module_utils._glance import Glance
 from ansible_collections.osimg.glance.plugins.module_utils._http import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, HttpClient
+# jsonpatch applies the patches _image_state builds (check mode predictions) and escapes their pointers.
+from ansible_collections.osimg.glance.plugins.module_utils._image_state import HAS_JSONPATCH, JSONPATCH_IMPORT_ERROR
 
 # The shared options, documented once in the osimg.glance.auth doc fragment. No defaults here on
 # purpose: an option left out must not hide the value of the cloud config or OS_* variables.
@@ -195,8 +188,10 @@ class GlanceModule:
                 kwargs[key] = self._scrub(value)
         self.module.fail_json(msg=self._scrub(msg), **kwargs)
 
-    def fail_from_error(self, err, **kwargs):
-        """fail_json for a GlanceModuleError: msg, plus status, url and explanation for API errors."""
+    def fail_from_error(self, err):
+        """fail_json for a GlanceModuleError: msg and the result keys it carries, plus status, url and explanation
+        for API errors."""
+        kwargs = dict(getattr(err, 'result', None) or {})
         if isinstance(err, ApiError):
             kwargs.setdefault('status', err.status)
             kwargs.setdefault('url', err.url)

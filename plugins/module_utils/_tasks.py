@@ -10,22 +10,14 @@ __metaclass__ = type
 
 import datetime
 import json
-import time
 
-from ansible_collections.osimg.glance.plugins.module_utils._errors import (
-    ConnectionFailed,
-    Forbidden,
-    GlanceModuleError,
-    NotFound,
-    RequestTimeout,
-    ServerError,
-)
+from ansible_collections.osimg.glance.plugins.module_utils._errors import Forbidden, GlanceModuleError, NotFound
+from ansible_collections.osimg.glance.plugins.module_utils._polling import poll
 
 TASK_STATUSES = ('pending', 'processing', 'success', 'failure')
 # Statuses of a task that does (or did) what was asked: such a task is not created again.
 REUSABLE_STATUSES = ('pending', 'processing', 'success')
 FINAL_STATUSES = ('success', 'failure')
-TRANSIENT_ERRORS = (ConnectionFailed, RequestTimeout, ServerError)
 TASKS_POLICY_HINT = ('Glance allows the tasks API to admins only by default (policy tasks_api_access, with get_task, '
                      'get_tasks and add_task): run this with admin credentials, or ask the cloud operator to open '
                      'the tasks policy.')
@@ -136,25 +128,18 @@ def failure_message(task):
 
 def wait_for_task(glance, task_id, timeout, sleep=None, clock=None):
     """Poll a task until it succeeds (returns it) or fails (TaskError with Glance's message). Transient errors are retried."""
-    sleep = sleep or time.sleep
-    clock = clock or time.monotonic
-    deadline = clock() + timeout
-    delay = 1.0
-    task = {'id': task_id, 'status': 'unknown'}
-    while True:
+    def read():
         try:
             task = glance.get_task(task_id)
-        except TRANSIENT_ERRORS:
-            pass
         except Forbidden as e:
             raise explain_forbidden(e)
-        else:
-            if task.get('status') == 'failure':
-                raise TaskError(failure_message(task), task)
-            if task.get('status') == 'success':
-                return task
-        if clock() >= deadline:
-            raise TaskError('timeout: task %s is still %s after %s seconds. Raise timeout, or set wait: false to return '
-                            'without waiting.' % (task_id, task.get('status'), timeout), task)
-        sleep(min(delay, max(0.0, deadline - clock())))
-        delay = min(delay * 1.5, 5.0)
+        if task.get('status') == 'failure':
+            raise TaskError(failure_message(task), task)
+        return task
+
+    def timed_out(task):
+        return TaskError('timeout: task %s is still %s after %s seconds. Raise timeout, or set wait: false to return '
+                         'without waiting.' % (task_id, task.get('status'), timeout), task)
+
+    return poll(read, lambda task: task.get('status') == 'success', timeout, timed_out,
+                {'id': task_id, 'status': 'unknown'}, sleep=sleep, clock=clock)

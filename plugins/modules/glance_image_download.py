@@ -26,16 +26,16 @@ description:
   - Memory use does not grow with the image size (1 MiB chunks; hashing runs in a second thread).
 extends_documentation_fragment:
   - osimg.glance.auth
+  - osimg.glance.attributes
+  - osimg.glance.attributes.changes
   - ansible.builtin.files
 attributes:
   check_mode:
-    support: full
     description: Nothing is downloaded; the result says whether a real run would download (an existing O(dest) is hashed to know).
   diff_mode:
     support: partial
     description: Shows O(dest)'s size and hash before and after; file attribute changes are not shown.
   idempotent:
-    support: full
     description: A second run finds O(dest) with the same size and hash and downloads nothing.
 options:
   image:

@@ -19,16 +19,8 @@ description:
   - Changes nothing.
 extends_documentation_fragment:
   - osimg.glance.auth
-attributes:
-  check_mode:
-    support: full
-    description: Reads the same way in check mode; the module never writes anything.
-  diff_mode:
-    support: none
-    description: Nothing changes, so there is nothing to show.
-  idempotent:
-    support: full
-    description: Running it again with the same options gives the same result and changes nothing.
+  - osimg.glance.attributes
+  - osimg.glance.attributes.info
 options:
   image:
     description:
@@ -215,8 +207,18 @@ images:
       sample: file
 '''
 
+from ansible_collections.osimg.glance.plugins.module_utils._errors import GlanceModuleError
 from ansible_collections.osimg.glance.plugins.module_utils._glance import RESERVED_QUERY_KEYS
 from ansible_collections.osimg.glance.plugins.module_utils._module import GlanceModule
+from ansible_collections.osimg.glance.plugins.module_utils._options import as_bool, check_positive
+
+ARGUMENT_SPEC = dict(
+    image=dict(type='str', aliases=['name']),
+    filters=dict(type='dict'),
+    properties=dict(type='dict'),
+    sort=dict(type='str'),
+    limit=dict(type='int'),
+)
 
 FILTER_KEYS = ('name', 'id', 'owner', 'status', 'visibility', 'member_status', 'tag', 'os_hidden', 'protected',
                'disk_format', 'container_format', 'size_min', 'size_max', 'created_at', 'updated_at')
@@ -229,43 +231,32 @@ CHOICES = {
 TIME_OPERATORS = ('gt', 'gte', 'eq', 'neq', 'lt', 'lte')
 
 
-def _as_bool(key, value):
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ('true', 'yes', 'on', '1'):
-        return True
-    if text in ('false', 'no', 'off', '0'):
-        return False
-    raise ValueError('filters.%s must be a boolean, got %r' % (key, value))
-
-
 def normalize_filters(filters):
-    """Validate the filters option; returns a new dict ready for the query. Raises ValueError."""
+    """Validate the filters option; returns a new dict ready for the query. Raises GlanceModuleError."""
     result = {}
     unknown = sorted(set(filters) - set(FILTER_KEYS))
     if unknown:
-        raise ValueError('unsupported filters: %s. Supported: %s. Use the properties option for extra properties.'
-                         % (', '.join(unknown), ', '.join(FILTER_KEYS)))
+        raise GlanceModuleError('unsupported filters: %s. Supported: %s. Use the properties option for extra '
+                                'properties.' % (', '.join(unknown), ', '.join(FILTER_KEYS)))
     for key in FILTER_KEYS:
         value = filters.get(key)
         if value is None:
             continue
         if key in BOOL_FILTERS:
-            value = _as_bool(key, value)
+            value = as_bool(value, 'filters.%s' % key)
         elif key in INT_FILTERS:
             try:
                 value = int(value)
             except (TypeError, ValueError):
-                raise ValueError('filters.%s must be a number of bytes, got %r' % (key, value))
+                raise GlanceModuleError('filters.%s must be a number of bytes, got %r' % (key, value))
         elif key in CHOICES:
             if value not in CHOICES[key]:
-                raise ValueError('filters.%s must be one of %s, got %r' % (key, ', '.join(CHOICES[key]), value))
+                raise GlanceModuleError('filters.%s must be one of %s, got %r' % (key, ', '.join(CHOICES[key]), value))
         elif key in ('created_at', 'updated_at'):
             op = str(value).partition(':')[0]
             if op not in TIME_OPERATORS:
-                raise ValueError('filters.%s needs an operator (%s) before the time, like gte:2024-01-01T00:00:00Z; '
-                                 'got %r' % (key, ', '.join(TIME_OPERATORS), value))
+                raise GlanceModuleError('filters.%s needs an operator (%s) before the time, like '
+                                        'gte:2024-01-01T00:00:00Z; got %r' % (key, ', '.join(TIME_OPERATORS), value))
         elif key == 'tag':
             if not isinstance(value, list):
                 value = [value]
@@ -281,18 +272,15 @@ def properties_match(image, properties):
     return True
 
 
-def find_images(m):
-    params = m.params
+def find_images(module):
+    params = module.params
     properties = dict((k, str(v)) for k, v in (params['properties'] or {}).items())
     limit = params['limit']
     if params['image']:
-        images = m.glance.find_image_by_id_or_name(params['image'])
+        images = module.glance.find_image_by_id_or_name(params['image'])
         images = [i for i in images if properties_match(i, properties)]
         return images[:limit] if limit is not None else images
-    try:
-        filters = normalize_filters(params['filters'] or {})
-    except ValueError as e:
-        m.fail(str(e))
+    filters = normalize_filters(params['filters'] or {})
     # Push property filters to Glance where the name is not one of its own query keys.
     server_side = dict((k, v) for k, v in properties.items()
                        if k not in RESERVED_QUERY_KEYS and not k.endswith(('_min', '_max')))
@@ -300,9 +288,9 @@ def find_images(m):
     query.update(server_side)
     client_side_only = set(properties) - set(server_side)
     images = []
-    pages = m.glance.iter_images(filters=query, sort=params['sort'],
-                                 limit=None if client_side_only else limit,
-                                 page_size=min(limit, 1000) if limit else None)
+    pages = module.glance.iter_images(filters=query, sort=params['sort'],
+                                      limit=None if client_side_only else limit,
+                                      page_size=min(limit, 1000) if limit else None)
     for image in pages:
         if properties_match(image, properties):
             images.append(image)
@@ -311,22 +299,14 @@ def find_images(m):
     return images
 
 
-def run(m):
-    if m.params['limit'] is not None and m.params['limit'] < 1:
-        m.fail('limit must be at least 1, got %d' % m.params['limit'])
-    return {'changed': False, 'images': find_images(m)}
+def run(module):
+    check_positive('limit', module.params['limit'], 'images')
+    return {'changed': False, 'images': find_images(module)}
 
 
 def main():
-    argument_spec = dict(
-        image=dict(type='str', aliases=['name']),
-        filters=dict(type='dict'),
-        properties=dict(type='dict'),
-        sort=dict(type='str'),
-        limit=dict(type='int'),
-    )
-    m = GlanceModule(argument_spec, supports_check_mode=True, mutually_exclusive=[('image', 'filters')])
-    m.run(run)
+    GlanceModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True,
+                 mutually_exclusive=[('image', 'filters')]).run(run)
 
 
 if __name__ == '__main__':

@@ -23,16 +23,11 @@ description:
   - Only images with C(visibility=shared) have members.
 extends_documentation_fragment:
   - osimg.glance.auth
+  - osimg.glance.attributes
+  - osimg.glance.attributes.changes
 attributes:
-  check_mode:
-    support: full
-    description: Nothing is sent; the result predicts the member a real run would leave.
   diff_mode:
-    support: full
     description: Shows the member (C(member_id), C(status)) before and after.
-  idempotent:
-    support: full
-    description: A second run with the same options reports no change and sends no write request.
 options:
   image:
     description:
@@ -140,102 +135,104 @@ def member_view(member):
     return dict((k, member[k]) for k in ('member_id', 'status') if member and k in member)
 
 
-class MemberRun:
-    def __init__(self, gm):
-        self.gm = gm
-        self.p = gm.params
-        self.glance = gm.glance
+def validate(params):
+    if params['status'] and params['state'] == 'absent':
+        raise GlanceModuleError('status cannot be combined with state: absent: a member project sets its status, '
+                                'only the image owner removes the member (state: absent, without status).')
+    if not params['status'] and not params['member']:
+        raise GlanceModuleError('member is required to add or remove a member (owner side); give status to '
+                                'accept or reject an image shared with your project (consumer side).')
 
-    def validate(self):
-        p = self.p
-        if p['status'] and p['state'] == 'absent':
-            raise GlanceModuleError('status cannot be combined with state: absent: a member project sets its status, '
-                                    'only the image owner removes the member (state: absent, without status).')
-        if not p['status'] and not p['member']:
-            raise GlanceModuleError('member is required to add or remove a member (owner side); give status to '
-                                    'accept or reject an image shared with your project (consumer side).')
 
-    def read_member(self, image, member_id):
-        try:
-            return self.glance.get_member(image['id'], member_id)
-        except NotFound:
-            return None
-        except Forbidden:
-            if image.get('visibility') != 'shared':
-                raise not_shared_error(image)
-            raise
-
-    def run(self):
-        self.validate()
-        image = find_one_image(self.glance, self.p['image'])
+def read_member(glance, image, member_id):
+    try:
+        return glance.get_member(image['id'], member_id)
+    except NotFound:
+        return None
+    except Forbidden:
         if image.get('visibility') != 'shared':
             raise not_shared_error(image)
-        if self.p['status']:
-            return self.consumer(image)
-        return self.owner(image)
+        raise
 
-    def result(self, changed, before, after):
-        after = dict((k, v) for k, v in (after or {}).items() if k != 'schema')
-        return {'changed': changed, 'member': after, 'diff': self.gm.diff(member_view(before), member_view(after))}
 
-    def owner(self, image):
-        member_id = resolve_project_id(self.glance, self.p['member'])
-        current = self.read_member(image, member_id)
-        if self.p['state'] == 'absent':
-            if current is None:
-                return self.result(False, None, None)
-            if not self.gm.check_mode:
-                try:
-                    self.glance.remove_member(image['id'], member_id)
-                except NotFound:
-                    pass
-                except Forbidden as e:
-                    e.hint = 'Only the owner of the image (or an admin) can remove members.'
-                    raise
-            return self.result(True, current, None)
-        if current is not None:
-            return self.result(False, current, current)
-        after = {'member_id': member_id, 'image_id': image['id'], 'status': 'pending'}
-        if not self.gm.check_mode:
-            try:
-                after = self.glance.add_member(image['id'], member_id)
-            except Conflict:  # added meanwhile
-                after = self.glance.get_member(image['id'], member_id)
-            except Forbidden as e:
-                e.hint = 'Only the owner of the image (or an admin) can add members.'
-                raise
-        return self.result(True, None, after)
+def member_result(module, changed, before, after):
+    after = dict((k, v) for k, v in (after or {}).items() if k != 'schema')
+    return {'changed': changed, 'member': after, 'diff': module.diff(member_view(before), member_view(after))}
 
-    def consumer(self, image):
-        p = self.p
-        own = self.gm.http.project_id
-        member_id = resolve_project_id(self.glance, p['member']) if p['member'] else own
-        if image.get('owner') == own:
-            raise GlanceModuleError(
-                'status: these credentials are those of the owner of image %s, and Glance lets only the member project '
-                '(or an admin) set the member status. Run this task with the credentials of the member project%s.'
-                % (image['id'], ' ' + member_id if member_id != own else ''))
-        current = self.read_member(image, member_id)
+
+def ensure_member(module, image):
+    """Owner side: add or remove the member project."""
+    glance = module.glance
+    member_id = resolve_project_id(glance, module.params['member'])
+    current = read_member(glance, image, member_id)
+    if module.params['state'] == 'absent':
         if current is None:
-            raise GlanceModuleError(
-                'Image %s (%s) is not shared with project %s: its owner must add the member first '
-                '(osimg.glance.glance_image_member with member: %s, run with the owner\'s credentials).'
-                % (image['id'], image.get('name'), member_id, member_id))
-        if current.get('status') == p['status']:
-            return self.result(False, current, current)
-        after = dict(current, status=p['status'])
-        if not self.gm.check_mode:
+            return member_result(module, False, None, None)
+        if not module.check_mode:
             try:
-                after = self.glance.update_member(image['id'], member_id, p['status'])
+                glance.remove_member(image['id'], member_id)
+            except NotFound:
+                pass
             except Forbidden as e:
-                e.hint = ('Glance lets only the member project (or an admin) set the member status: run this task with '
-                          'the credentials of project %s.' % member_id)
+                e.hint = 'Only the owner of the image (or an admin) can remove members.'
                 raise
-        return self.result(True, current, after)
+        return member_result(module, True, current, None)
+    if current is not None:
+        return member_result(module, False, current, current)
+    after = {'member_id': member_id, 'image_id': image['id'], 'status': 'pending'}
+    if not module.check_mode:
+        try:
+            after = glance.add_member(image['id'], member_id)
+        except Conflict:  # added meanwhile
+            after = glance.get_member(image['id'], member_id)
+        except Forbidden as e:
+            e.hint = 'Only the owner of the image (or an admin) can add members.'
+            raise
+    return member_result(module, True, None, after)
+
+
+def ensure_status(module, image):
+    """Member side: accept or reject an image shared with the project."""
+    glance = module.glance
+    params = module.params
+    own = module.http.project_id
+    member_id = resolve_project_id(glance, params['member']) if params['member'] else own
+    if image.get('owner') == own:
+        raise GlanceModuleError(
+            'status: these credentials are those of the owner of image %s, and Glance lets only the member project '
+            '(or an admin) set the member status. Run this task with the credentials of the member project%s.'
+            % (image['id'], ' ' + member_id if member_id != own else ''))
+    current = read_member(glance, image, member_id)
+    if current is None:
+        raise GlanceModuleError(
+            'Image %s (%s) is not shared with project %s: its owner must add the member first '
+            '(osimg.glance.glance_image_member with member: %s, run with the owner\'s credentials).'
+            % (image['id'], image.get('name'), member_id, member_id))
+    if current.get('status') == params['status']:
+        return member_result(module, False, current, current)
+    after = dict(current, status=params['status'])
+    if not module.check_mode:
+        try:
+            after = glance.update_member(image['id'], member_id, params['status'])
+        except Forbidden as e:
+            e.hint = ('Glance lets only the member project (or an admin) set the member status: run this task with '
+                      'the credentials of project %s.' % member_id)
+            raise
+    return member_result(module, True, current, after)
+
+
+def run(module):
+    validate(module.params)
+    image = find_one_image(module.glance, module.params['image'])
+    if image.get('visibility') != 'shared':
+        raise not_shared_error(image)
+    if module.params['status']:
+        return ensure_status(module, image)
+    return ensure_member(module, image)
 
 
 def main():
-    GlanceModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True).run(lambda gm: MemberRun(gm).run())
+    GlanceModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True).run(run)
 
 
 if __name__ == '__main__':

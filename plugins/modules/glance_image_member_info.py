@@ -19,16 +19,8 @@ description:
   - Changes nothing.
 extends_documentation_fragment:
   - osimg.glance.auth
-attributes:
-  check_mode:
-    support: full
-    description: The module changes nothing, so it runs the same in check mode.
-  diff_mode:
-    support: none
-    description: Nothing changes, so there is nothing to show.
-  idempotent:
-    support: full
-    description: Running the module again with the same options gives the same result and changes nothing.
+  - osimg.glance.attributes
+  - osimg.glance.attributes.info
 options:
   image:
     description:
@@ -87,21 +79,22 @@ ARGUMENT_SPEC = dict(
 )
 
 
-def run(gm):
-    image = find_one_image(gm.glance, gm.params['image'])
-    result = {'changed': False, 'image_id': image['id'], 'members': []}
-    if image.get('visibility') != 'shared':
-        return result
-    if gm.params['member']:
-        member_id = resolve_project_id(gm.glance, gm.params['member'])
-        try:
-            result['members'] = [gm.glance.get_member(image['id'], member_id)]
-        except NotFound:
-            pass
-    else:
-        result['members'] = sorted(gm.glance.list_members(image['id']), key=lambda m: m.get('member_id') or '')
-    result['members'] = [dict((k, v) for k, v in m.items() if k != 'schema') for m in result['members']]
-    return result
+def run(module):
+    glance = module.glance
+    params = module.params
+    image = find_one_image(glance, params['image'])
+    members = []
+    if image.get('visibility') == 'shared':
+        if params['member']:
+            member_id = resolve_project_id(glance, params['member'])
+            try:
+                members = [glance.get_member(image['id'], member_id)]
+            except NotFound:
+                pass
+        else:
+            members = sorted(glance.list_members(image['id']), key=lambda member: member.get('member_id') or '')
+    return {'changed': False, 'image_id': image['id'],
+            'members': [dict((k, v) for k, v in member.items() if k != 'schema') for member in members]}
 
 
 def main():

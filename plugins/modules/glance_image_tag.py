@@ -20,16 +20,11 @@ description:
     touches only the tags listed, unless O(purge=true).
 extends_documentation_fragment:
   - osimg.glance.auth
+  - osimg.glance.attributes
+  - osimg.glance.attributes.changes
 attributes:
-  check_mode:
-    support: full
-    description: Nothing is sent; the result predicts the tags a real run would leave.
   diff_mode:
-    support: full
     description: Shows the sorted tags before and after.
-  idempotent:
-    support: full
-    description: A second run with the same options reports no change and sends no write request.
 options:
   image:
     description:
@@ -121,6 +116,7 @@ diff:
       returned: success
 '''
 
+from ansible_collections.osimg.glance.plugins.module_utils._errors import GlanceModuleError
 from ansible_collections.osimg.glance.plugins.module_utils._lookup import find_one_image
 from ansible_collections.osimg.glance.plugins.module_utils._module import GlanceModule
 
@@ -155,35 +151,31 @@ def tag_changes(current, tags, state='present', purge=False):
 
 
 def validate_tags(tags):
-    bad = [t for t in tags if not t or not t.strip()]
-    if bad:
-        raise ValueError('tags: an empty tag cannot be set; remove it from the list.')
+    if any(not tag or not tag.strip() for tag in tags):
+        raise GlanceModuleError('tags: an empty tag cannot be set; remove it from the list.')
 
 
-def run(gm):
-    p = gm.params
-    try:
-        validate_tags(p['tags'])
-    except ValueError as e:
-        gm.fail(str(e))
-    image = find_one_image(gm.glance, p['image'])
+def run(module):
+    params = module.params
+    validate_tags(params['tags'])
+    image = find_one_image(module.glance, params['image'])
     before = list(image.get('tags') or [])
-    to_add, to_remove = tag_changes(before, p['tags'], p['state'], p['purge'])
+    to_add, to_remove = tag_changes(before, params['tags'], params['state'], params['purge'])
     after = [t for t in before if t not in to_remove] + to_add
     changed = bool(to_add or to_remove)
-    if changed and not gm.check_mode:
+    if changed and not module.check_mode:
         for tag in to_remove:
-            gm.glance.remove_tag(image['id'], tag)
+            module.glance.remove_tag(image['id'], tag)
         for tag in to_add:
-            gm.glance.add_tag(image['id'], tag)
-        after = gm.glance.get_image(image['id']).get('tags') or []
+            module.glance.add_tag(image['id'], tag)
+        after = module.glance.get_image(image['id']).get('tags') or []
     return {
         'changed': changed,
         'image_id': image['id'],
         'tags': sorted(after),
         'added': to_add,
         'removed': to_remove,
-        'diff': gm.diff({'tags': sorted(before)}, {'tags': sorted(after)}),
+        'diff': module.diff({'tags': sorted(before)}, {'tags': sorted(after)}),
     }
 
 

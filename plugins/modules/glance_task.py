@@ -24,15 +24,15 @@ description:
     For new code, prefer Glance's interoperable image import (O(osimg.glance.glance_image#module:import_method)).
 extends_documentation_fragment:
   - osimg.glance.auth
+  - osimg.glance.attributes
+  - osimg.glance.attributes.changes
 attributes:
   check_mode:
-    support: full
     description: No task is created; the result says whether one would be, and returns the matching task if any.
   diff_mode:
     support: none
     description: A task is not a desired state with a before and after.
   idempotent:
-    support: full
     description: A second run with the same input finds the task of the first run and creates nothing.
 options:
   type:
@@ -122,6 +122,7 @@ created:
 
 from ansible_collections.osimg.glance.plugins.module_utils._errors import Forbidden, GlanceModuleError
 from ansible_collections.osimg.glance.plugins.module_utils._module import GlanceModule
+from ansible_collections.osimg.glance.plugins.module_utils._options import check_positive
 from ansible_collections.osimg.glance.plugins.module_utils._tasks import (
     TaskError, explain_forbidden, find_matching_task, task_view, wait_for_task,
 )
@@ -134,27 +135,28 @@ ARGUMENT_SPEC = dict(
 )
 
 
-def run(gm):
-    p = gm.params
-    if p['timeout'] <= 0:
-        raise GlanceModuleError('timeout must be a positive number of seconds.')
-    if not p['type']:
+def run(module):
+    params = module.params
+    check_positive('timeout', params['timeout'], 'seconds')
+    if not params['type']:
         raise GlanceModuleError('type must not be empty (Glance knows import).')
-    task = find_matching_task(gm.glance, p['type'], p['input'], gm.http.project_id)
+    task = find_matching_task(module.glance, params['type'], params['input'], module.http.project_id)
     created = task is None
-    if gm.check_mode:
+    if module.check_mode:
         return {'changed': created, 'created': created,
-                'task': task_view(task) if task else {'type': p['type'], 'input': p['input'], 'status': 'pending'}}
+                'task': task_view(task) if task else {'type': params['type'], 'input': params['input'],
+                                                      'status': 'pending'}}
     if created:
         try:
-            task = gm.glance.create_task(p['type'], p['input'])
+            task = module.glance.create_task(params['type'], params['input'])
         except Forbidden as e:
             raise explain_forbidden(e)
-    if p['wait'] and task.get('status') != 'success':
+    if params['wait'] and task.get('status') != 'success':
         try:
-            task = wait_for_task(gm.glance, task['id'], p['timeout'])
+            task = wait_for_task(module.glance, task['id'], params['timeout'])
         except TaskError as e:
-            gm.fail(str(e), task=task_view(e.task or {}), created=created, changed=created)
+            e.result.update(task=task_view(e.task or {}), created=created, changed=created)
+            raise
     return {'changed': created, 'created': created, 'task': task_view(task)}
 
 

@@ -19,16 +19,8 @@ description:
   - Changes nothing.
 extends_documentation_fragment:
   - osimg.glance.auth
-attributes:
-  check_mode:
-    support: full
-    description: The module changes nothing, so it runs the same in check mode.
-  diff_mode:
-    support: none
-    description: Nothing changes, so there is nothing to show.
-  idempotent:
-    support: full
-    description: Running the module again with the same options gives the same result and changes nothing.
+  - osimg.glance.attributes
+  - osimg.glance.attributes.info
 options:
   id:
     description:
@@ -102,6 +94,7 @@ tasks:
 
 from ansible_collections.osimg.glance.plugins.module_utils._errors import Forbidden, NotFound
 from ansible_collections.osimg.glance.plugins.module_utils._module import GlanceModule
+from ansible_collections.osimg.glance.plugins.module_utils._options import check_positive
 from ansible_collections.osimg.glance.plugins.module_utils._tasks import explain_forbidden, task_view
 
 ARGUMENT_SPEC = dict(
@@ -116,18 +109,17 @@ ARGUMENT_SPEC = dict(
 )
 
 
-def read(gm):
-    p = gm.params
-    glance = gm.glance
-    if p['id']:
+def read(module):
+    params = module.params
+    glance = module.glance
+    if params['id']:
         try:
-            return [glance.get_task(p['id'])]
+            return [glance.get_task(params['id'])]
         except NotFound:
             return []
-    if p['limit'] is not None and p['limit'] <= 0:
-        gm.fail('limit must be a positive number.')
-    tasks = glance.list_tasks(filters=p['filters'], sort=p['sort'], limit=p['limit'])
-    if p['details']:
+    check_positive('limit', params['limit'], 'tasks')
+    tasks = glance.list_tasks(filters=params['filters'], sort=params['sort'], limit=params['limit'])
+    if params['details']:
         full = []
         for task in tasks:
             try:
@@ -138,9 +130,9 @@ def read(gm):
     return tasks
 
 
-def run(gm):
+def run(module):
     try:
-        tasks = read(gm)
+        tasks = read(module)
     except Forbidden as e:
         raise explain_forbidden(e)
     return {'changed': False, 'tasks': [task_view(t) for t in tasks]}

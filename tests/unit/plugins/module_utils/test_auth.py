@@ -19,7 +19,7 @@ from ansible_collections.osimg.glance.plugins.module_utils._auth import (
 )
 from ansible_collections.osimg.glance.plugins.module_utils._config import resolve_cloud_config
 from ansible_collections.osimg.glance.plugins.module_utils._errors import ConfigError, ConnectionFailed, Unauthorized
-from ansible_collections.osimg.glance.tests.unit.plugins.module_utils.test_transport import (
+from ansible_collections.osimg.glance.tests.unit.fake_glance import (
     AUTH_URL,
     PROJECT_ID,
     TOKEN,

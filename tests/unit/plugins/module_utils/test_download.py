@@ -31,11 +31,7 @@ from ansible_collections.osimg.glance.plugins.module_utils._download import (
 from ansible_collections.osimg.glance.plugins.module_utils._errors import ConnectionFailed, Forbidden
 from ansible_collections.osimg.glance.plugins.module_utils._glance import Glance
 from ansible_collections.osimg.glance.plugins.module_utils._hashing import MultiHasher
-from ansible_collections.osimg.glance.tests.unit.plugins.module_utils.test_transport import (
-    IMAGE_URL,
-    make_client,
-    make_response,
-)
+from ansible_collections.osimg.glance.tests.unit.fake_glance import IMAGE_URL, make_client, make_response
 
 ID = '5f3b1b0e-8d61-4f0a-9a43-8f2f2c6b1e2d'
 FILE = IMAGE_URL + '/v2/images/' + ID + '/file'

@@ -14,7 +14,7 @@ import pytest
 
 from ansible_collections.osimg.glance.plugins.module_utils._errors import NotFound
 from ansible_collections.osimg.glance.plugins.module_utils._glance import Glance, tag_fits_url_path
-from ansible_collections.osimg.glance.tests.unit.plugins.module_utils.test_transport import IMAGE_URL, make_client
+from ansible_collections.osimg.glance.tests.unit.fake_glance import IMAGE_URL, make_client
 
 IMAGE = IMAGE_URL + '/v2/images/x'
 

@@ -35,7 +35,7 @@ from ansible_collections.osimg.glance.plugins.module_utils._http import (
     query_pairs,
     quote_path_arg,
 )
-from ansible_collections.osimg.glance.tests.unit.plugins.module_utils.test_transport import (
+from ansible_collections.osimg.glance.tests.unit.fake_glance import (
     AUTH_URL,
     IMAGE_URL,
     TOKEN,
@@ -586,7 +586,7 @@ def test_interrupted_download_is_typed(cloud):
             raise requests.exceptions.ChunkedEncodingError('Connection broken: IncompleteRead')
 
     def answer(request):
-        from ansible_collections.osimg.glance.tests.unit.plugins.module_utils.test_transport import make_response
+        from ansible_collections.osimg.glance.tests.unit.fake_glance import make_response
         resp = make_response(request, 200)
         resp.raw = Broken()
         return resp

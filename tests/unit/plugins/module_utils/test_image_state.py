@@ -13,7 +13,7 @@ from ansible_collections.osimg.glance.plugins.module_utils._image_state import (
     build_patch,
     create_only_conflicts,
     desired_state,
-    escape_pointer,
+    key_pointer,
     extra_properties,
     is_reserved_key,
     managed_keys,
@@ -137,5 +137,5 @@ def test_create_only_conflicts(wanted, conflicts):
     assert create_only_conflicts(IMAGE, wanted) == conflicts
 
 
-def test_escape_pointer():
-    assert escape_pointer('~/') == '~0~1'
+def test_key_pointer_escapes_like_rfc_6901():
+    assert key_pointer('~/') == '/~0~1'

@@ -5,76 +5,25 @@
 
 """The module base class, run for real (AnsibleModule, exit_json/fail_json) against the fake transport.
 
-Reusable from module tests: ``fake_cloud`` patches the HTTP client factory of _module and returns
-the FakeTransport; ``run_module(main, args, capsys)`` returns (rc, result dict).
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import contextlib
 import json
-import os
 
 import pytest
-import requests
-
-from ansible.module_utils import basic
 
 from ansible_collections.osimg.glance.plugins.module_utils import _module
 from ansible_collections.osimg.glance.plugins.module_utils._errors import ConfigError, Forbidden
-from ansible_collections.osimg.glance.plugins.module_utils._http import HttpClient
 from ansible_collections.osimg.glance.plugins.module_utils._module import AUTH_ARGSPEC, GlanceModule, scrub
-from ansible_collections.osimg.glance.tests.unit.plugins.module_utils.test_transport import (
+from ansible_collections.osimg.glance.tests.unit.fake_glance import (
+    AUTH,
     AUTH_URL,
     IMAGE_URL,
-    FakeTransport,
+    patch_module_args,
+    run_module,
 )
-
-try:
-    from ansible.module_utils.testing import patch_module_args
-except ImportError:  # ansible-core < 2.19
-    @contextlib.contextmanager
-    def patch_module_args(args=None):
-        old = basic._ANSIBLE_ARGS
-        basic._ANSIBLE_ARGS = json.dumps({'ANSIBLE_MODULE_ARGS': args or {}}).encode('utf-8')
-        try:
-            yield
-        finally:
-            basic._ANSIBLE_ARGS = old
-
-AUTH = {'auth_url': AUTH_URL, 'username': 'demo', 'password': 'Sup3r-Secret', 'project_name': 'demo',
-        'user_domain_name': 'Default', 'project_domain_name': 'Default'}
-
-
-@pytest.fixture
-def fake_cloud(monkeypatch):
-    for var in list(os.environ):
-        if var.startswith('OS_'):
-            monkeypatch.delenv(var)
-    transport = FakeTransport()
-    transport.clients = []
-
-    def factory(config, **kwargs):
-        session = requests.Session()
-        session.mount('http://', transport)
-        session.mount('https://', transport)
-        kwargs.setdefault('sleep', lambda seconds: None)
-        client = HttpClient(config, session=session, **kwargs)
-        transport.clients.append(client)
-        return client
-
-    monkeypatch.setattr(_module, 'HttpClient', factory)
-    return transport
-
-
-def run_module(main, args, capsys):
-    """Run a module main() with args; returns (exit code, result dict)."""
-    with patch_module_args(args):
-        with pytest.raises(SystemExit) as exc:
-            main()
-    out = capsys.readouterr().out
-    return exc.value.code, json.loads(out)
 
 
 def _main_factory(func, spec=None, **kwargs):

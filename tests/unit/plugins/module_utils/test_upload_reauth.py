@@ -15,7 +15,7 @@ import pytest
 from ansible_collections.osimg.glance.plugins.module_utils._errors import Unauthorized
 from ansible_collections.osimg.glance.plugins.module_utils._hashing import MultiHasher
 from ansible_collections.osimg.glance.plugins.module_utils._image_data import FileSource
-from ansible_collections.osimg.glance.tests.unit.plugins.module_utils.test_transport import IMAGE_URL, make_client
+from ansible_collections.osimg.glance.tests.unit.fake_glance import IMAGE_URL, make_client
 
 FILE_URL = IMAGE_URL + '/v2/images/x/file'
 DATA = b'0123456789' * 100000

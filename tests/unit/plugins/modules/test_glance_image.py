@@ -8,74 +8,25 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import hashlib
 import json
 import re
 
 import pytest
 
-from ansible_collections.osimg.glance.plugins.modules import glance_image
-from ansible_collections.osimg.glance.tests.unit.plugins.module_utils.test_module import (  # noqa: F401 pylint: disable=unused-import
-    AUTH,
-    fake_cloud,
-    run_module,
+from ansible_collections.osimg.glance.tests.unit.fake_glance import (
+    DATA,
+    IMAGES,
+    IMAGE_ID,
+    ONE_IMAGE,
+    active_image,
+    hashes,
+    lookup_returns,
+    run_image_module,
+    warning_texts,
+    writes,
 )
-from ansible_collections.osimg.glance.tests.unit.plugins.module_utils.test_transport import IMAGE_URL
 
-IMAGES = IMAGE_URL + '/v2/images'
-IMAGE_ID = '5f3b1b0e-8d61-4f0a-9a43-8f2f2c6b1e2d'
-ONE_IMAGE = re.compile(re.escape(IMAGES) + r'/[0-9a-f-]{36}$')
-DATA = b'QFI\xfb' + b'\x00' * 4096
-WRITES = ('POST', 'PUT', 'PATCH', 'DELETE')
-
-
-def hashes(data):
-    return {'md5': hashlib.md5(data).hexdigest(), 'sha256': hashlib.sha256(data).hexdigest(),
-            'sha512': hashlib.sha512(data).hexdigest()}
-
-
-def active_image(data=DATA, **extra):
-    h = hashes(data)
-    image = {'id': IMAGE_ID, 'name': 'cirros', 'status': 'active', 'visibility': 'shared', 'protected': False,
-             'os_hidden': False, 'min_disk': 0, 'min_ram': 0, 'owner': 'p1', 'disk_format': 'qcow2',
-             'container_format': 'bare', 'size': len(data), 'checksum': h['md5'], 'os_hash_algo': 'sha512',
-             'os_hash_value': h['sha512'], 'tags': [], 'owner_specified.openstack.md5': h['md5'],
-             'owner_specified.openstack.sha256': h['sha256'], 'owner_specified.openstack.object': 'images/cirros'}
-    image.update(extra)
-    return image
-
-
-@pytest.fixture
-def image_file(tmp_path):
-    path = tmp_path / 'cirros.qcow2'
-    path.write_bytes(DATA)
-    return str(path)
-
-
-def run(args, capsys, check_mode=False):
-    args = dict(args)
-    args.setdefault('auth', AUTH)
-    if check_mode:
-        args['_ansible_check_mode'] = True
-    return run_module(glance_image.main, args, capsys)
-
-
-def lookup_returns(transport, *images):
-    # A name lookup lists visible images, then hidden ones.
-    transport.add('GET', IMAGES, json_body={'images': list(images)})
-    transport.add('GET', IMAGES, json_body={'images': []})
-
-
-def warning_texts(result):
-    """Warning messages, from plain strings or ansible-core 2.19's structured warnings."""
-    texts = []
-    for warning in result.get('warnings', []):
-        texts.append(warning['event']['msg'] if isinstance(warning, dict) else warning)
-    return texts
-
-
-def writes(transport):
-    return [(r.method, r.path_url) for r in transport.requests if r.method in WRITES and '/auth/' not in r.path_url]
+run = run_image_module
 
 
 def sent_json(transport, method):
@@ -138,7 +89,7 @@ def test_create_uploads_verifies_and_records_hashes(fake_cloud, capsys, image_fi
     created = {}
 
     def on_create(request):
-        from ansible_collections.osimg.glance.tests.unit.plugins.module_utils.test_transport import make_response
+        from ansible_collections.osimg.glance.tests.unit.fake_glance import make_response
         created.update(json.loads(request.body))
         body = dict(created, status='queued', tags=created.get('tags', []), size=None, checksum=None,
                     os_hash_algo=None, os_hash_value=None, protected=False)
@@ -213,7 +164,7 @@ def test_several_images_with_one_name_fail_with_their_ids(fake_cloud, capsys):
                    active_image(id='b' * 8 + '-0000-0000-0000-' + '0' * 12))
     rc, result = run({'name': 'cirros', 'min_ram': 1}, capsys)
     assert rc == 1
-    assert 'aaaaaaaa-' in result['msg'] and 'bbbbbbbb-' in result['msg'] and 'give id' in result['msg']
+    assert 'aaaaaaaa-' in result['msg'] and 'bbbbbbbb-' in result['msg'] and 'give the id' in result['msg']
 
 
 @pytest.mark.parametrize('args, message', [

@@ -9,12 +9,7 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.osimg.glance.plugins.modules import glance_image_info
-from ansible_collections.osimg.glance.tests.unit.plugins.module_utils.test_module import (  # noqa: F401 pylint: disable=unused-import
-    AUTH,
-    fake_cloud,
-    run_module,
-)
-from ansible_collections.osimg.glance.tests.unit.plugins.module_utils.test_transport import IMAGE_URL
+from ansible_collections.osimg.glance.tests.unit.fake_glance import AUTH, IMAGE_URL, run_module
 
 IMAGES = IMAGE_URL + '/v2/images'
 UUID = '5f3b1b0e-8d61-4f0a-9a43-8f2f2c6b1e2d'
@@ -136,7 +131,7 @@ def test_bad_filters_fail_before_any_request(fake_cloud, capsys, filters, messag
 
 def test_bad_limit(fake_cloud, capsys):
     rc, result = run({'limit': 0}, capsys)
-    assert rc == 1 and 'limit must be at least 1' in result['msg']
+    assert rc == 1 and 'limit must be a positive number' in result['msg']
 
 
 def test_image_and_filters_are_exclusive(fake_cloud, capsys):

@@ -9,12 +9,7 @@ __metaclass__ = type
 import json
 
 from ansible_collections.osimg.glance.plugins.modules import glance_image_member, glance_image_member_info
-from ansible_collections.osimg.glance.tests.unit.plugins.module_utils.test_module import (  # noqa: F401 pylint: disable=unused-import
-    AUTH,
-    fake_cloud,
-    run_module,
-)
-from ansible_collections.osimg.glance.tests.unit.plugins.module_utils.test_transport import AUTH_URL, IMAGE_URL, PROJECT_ID
+from ansible_collections.osimg.glance.tests.unit.fake_glance import AUTH, AUTH_URL, IMAGE_URL, PROJECT_ID, run_module
 
 UUID = '5f3b1b0e-8d61-4f0a-9a43-8f2f2c6b1e2d'
 IMAGE = IMAGE_URL + '/v2/images/' + UUID

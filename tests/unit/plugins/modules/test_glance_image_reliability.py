@@ -11,21 +11,19 @@ __metaclass__ = type
 import json
 import re
 
-from ansible_collections.osimg.glance.tests.unit.plugins.module_utils.test_module import (  # noqa: F401 pylint: disable=unused-import
-    fake_cloud,
-)
-from ansible_collections.osimg.glance.tests.unit.plugins.module_utils.test_transport import make_response
-from ansible_collections.osimg.glance.tests.unit.plugins.modules.test_glance_image import (  # noqa: F401 pylint: disable=unused-import
+from ansible_collections.osimg.glance.tests.unit.fake_glance import (
     DATA,
     IMAGES,
     ONE_IMAGE,
     active_image,
-    image_file,
     lookup_returns,
-    run,
+    make_response,
+    run_image_module,
 )
 
 FILE = re.compile(re.escape(IMAGES) + r'/[0-9a-f-]{36}/file$')
+
+run = run_image_module
 
 
 def queued_from(request):

@@ -8,14 +8,9 @@ __metaclass__ = type
 
 import json
 
-from ansible_collections.osimg.glance.plugins.module_utils import _tasks
+from ansible_collections.osimg.glance.plugins.module_utils import _polling
 from ansible_collections.osimg.glance.plugins.modules import glance_task, glance_task_info
-from ansible_collections.osimg.glance.tests.unit.plugins.module_utils.test_module import (  # noqa: F401 pylint: disable=unused-import
-    AUTH,
-    fake_cloud,
-    run_module,
-)
-from ansible_collections.osimg.glance.tests.unit.plugins.module_utils.test_transport import IMAGE_URL, PROJECT_ID
+from ansible_collections.osimg.glance.tests.unit.fake_glance import AUTH, IMAGE_URL, PROJECT_ID, run_module
 
 TASKS = IMAGE_URL + '/v2/tasks'
 INPUT = {'import_from': 'http://h/x.qcow2', 'import_from_format': 'qcow2',
@@ -41,7 +36,7 @@ def posts(transport):
 
 
 def test_creates_and_waits(fake_cloud, capsys, monkeypatch):
-    monkeypatch.setattr(_tasks.time, 'sleep', lambda s: None)
+    monkeypatch.setattr(_polling.time, 'sleep', lambda s: None)
     fake_cloud.add_token()
     fake_cloud.add('GET', TASKS, json_body={'tasks': []})
     fake_cloud.add('POST', TASKS, status=201, json_body=task('t1', 'pending'))

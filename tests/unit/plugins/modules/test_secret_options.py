@@ -19,11 +19,7 @@ import pytest
 from ansible.module_utils import basic
 
 from ansible_collections.osimg.glance.plugins.module_utils import _module
-from ansible_collections.osimg.glance.tests.unit.plugins.module_utils.test_module import (  # noqa: F401 pylint: disable=unused-import
-    fake_cloud,
-    run_module,
-)
-from ansible_collections.osimg.glance.tests.unit.plugins.module_utils.test_transport import AUTH_URL, IMAGE_URL
+from ansible_collections.osimg.glance.tests.unit.fake_glance import AUTH_URL, IMAGE_URL, run_module
 
 MODULES_DIR = os.path.join(os.path.dirname(_module.__file__), '..', 'modules')
 MODULES = sorted(name[:-3] for name in os.listdir(MODULES_DIR) if name.endswith('.py') and not name.startswith('_'))

@@ -1,0 +1,297 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) osimg.glance contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""One glance_image run: find the image, then create, update, replace or delete it. For internal collection use only.
+
+Every step returns what it did (a result dict); nothing is stashed between steps.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import uuid
+
+from ansible_collections.osimg.glance.plugins.module_utils._errors import ApiError, Conflict, GlanceModuleError, NotFound
+from ansible_collections.osimg.glance.plugins.module_utils._image_data import has_data
+from ansible_collections.osimg.glance.plugins.module_utils._image_state import (
+    CARRIED_KEYS,
+    apply_patch,
+    build_patch,
+    create_only_conflicts,
+    desired_state,
+    diff_view,
+    managed_keys,
+    user_properties,
+)
+from ansible_collections.osimg.glance.plugins.module_utils._image_transfer import (
+    copy_to_stores,
+    data_change,
+    load_data,
+    open_source,
+)
+from ansible_collections.osimg.glance.plugins.module_utils._lookup import find_one_image, pick_one_image, resolve_project_id
+
+
+class ImageRun:
+    """Brings one image to what an ImageRequest asks for."""
+
+    def __init__(self, module, request):
+        self.module = module
+        self.glance = module.glance
+        self.request = request
+        self.check_mode = module.check_mode
+
+    # ---- lookups ----
+    def resolve_owner(self):
+        owner = self.request.owner
+        return resolve_project_id(self.glance, owner, option='owner') if owner else None
+
+    def resolve_fields(self, owner_id):
+        """The wanted image field values, with owner, kernel and ramdisk resolved to ids."""
+        values = self.request.field_values()
+        values['owner'] = owner_id
+        for option, key in (('kernel', 'kernel_id'), ('ramdisk', 'ramdisk_id')):
+            ref = getattr(self.request, option)
+            values[key] = find_one_image(self.glance, ref, option)['id'] if ref else None
+        return values
+
+    def find_existing(self, owner_id):
+        request = self.request
+        if request.image_id:
+            try:
+                return self.glance.get_image(request.image_id)
+            except NotFound:
+                return None
+        matches = [m for m in self.glance.find_image_by_id_or_name(request.name, owner=owner_id)
+                   if m.get('name') == request.name]
+        live = [m for m in matches if m.get('status') not in ('deleted', 'pending_delete')]
+        return pick_one_image(request.name, live, option='name') if live else None
+
+    def desired(self, fields, current):
+        request = self.request
+        metadata = dict((key, value) for key, value in fields.items()
+                        if key not in ('disk_format', 'container_format', 'tags'))
+        return desired_state(metadata, properties=request.properties, tags=request.tags,
+                             purge_properties=request.purge_properties, purge_tags=request.purge_tags, current=current)
+
+    def diff(self, before, after, keys):
+        if not self.module.diff_mode:
+            return None
+        return {'before': diff_view(before, keys), 'after': diff_view(after, keys)}
+
+    # ---- the pipeline ----
+    def run(self):
+        owner_id = self.resolve_owner()
+        current = self.find_existing(owner_id)
+        if self.request.state == 'absent':
+            return self.ensure_absent(current)
+        fields = self.resolve_fields(owner_id)
+        if current is None:
+            return self.create(fields)
+        return self.update(current, fields)
+
+    # ---- absent ----
+    def ensure_absent(self, current):
+        result = {'changed': False, 'image': {}, 'patch': []}
+        if current is None:
+            return result
+        unprotect = current.get('protected') and self.request.protected is False
+        if current.get('protected') and not unprotect:
+            raise GlanceModuleError('Image %s (%s) is protected and cannot be deleted; add protected: false to '
+                                    'unprotect and delete it.' % (current['id'], current.get('name')))
+        if not self.check_mode:
+            if unprotect:
+                self.glance.patch_image(current['id'], [{'op': 'replace', 'path': '/protected', 'value': False}])
+            try:
+                self.glance.delete_image(current['id'])
+            except NotFound:
+                pass
+        return dict(result, changed=True, diff=self.diff(current, None, set(['id', 'name', 'status'])))
+
+    # ---- create ----
+    def create(self, fields, template=None):
+        """Create a new image with its data; returns the result. Deletes the image again if anything fails."""
+        request = self.request
+        if not request.name and not (template and template.get('name')):
+            raise GlanceModuleError('name is required to create an image.')
+        if request.import_method == 'copy-image' and template is None:
+            raise GlanceModuleError('import_method copy-image copies the data of an existing image, and no image %r '
+                                    'exists.' % (request.name or request.image_id))
+        body = dict(template or {})
+        body.update(self.desired(fields, template))
+        protected = body.pop('protected', None)
+        body['id'] = request.image_id if (request.image_id and template is None) else str(uuid.uuid4())
+        for key in ('disk_format', 'container_format'):
+            if request.params[key]:
+                body[key] = request.params[key]
+        if request.brings_data:
+            if not body.get('disk_format'):
+                raise GlanceModuleError('disk_format is required to create an image with data (for example qcow2 or '
+                                        'raw).')
+            body.setdefault('container_format', 'bare')
+        keys = set(body) - set(['id'])
+        source = open_source(request, self.glance.http.config)
+        if self.check_mode:
+            if source is not None:
+                source.close()
+            predicted = dict(body, status='active' if request.brings_data else 'queued', tags=body.get('tags', []))
+            if protected is not None:
+                predicted['protected'] = protected
+            return {'changed': True, 'image': predicted, 'patch': [], 'diff': self.diff(None, predicted, keys)}
+        image = self.post_image(body)
+        try:
+            transfer = load_data(self.glance, request, image, source, warn=self.module.warn)
+            image = transfer.image
+            finishing = transfer.tracking_patch(image)
+            if protected is not None and image.get('protected') != protected:
+                finishing.append({'op': 'replace', 'path': '/protected', 'value': protected})
+            if finishing:
+                image = self.glance.patch_image(image['id'], finishing)
+            if request.state == 'deactivated' and image.get('status') == 'active':
+                self.glance.deactivate_image(image['id'])
+            image = self.glance.get_image(image['id'])
+        except Exception as e:
+            self.discard_created(image, e)
+            raise
+        result = {'changed': True, 'image': image, 'patch': [], 'diff': self.diff(None, image, keys)}
+        if transfer.verified:
+            result['verified'] = transfer.verified
+        return result
+
+    def post_image(self, body):
+        try:
+            return self.glance.create_image(body, retry=True)
+        except Conflict:
+            # The id is ours: a first attempt that timed out may have created it already.
+            try:
+                existing = self.glance.get_image(body['id'])
+            except NotFound:
+                raise GlanceModuleError('id: %s belonged to a deleted image; Glance never reuses image ids. '
+                                        'Choose another id.' % body['id'])
+            if existing.get('name') != body.get('name') or existing.get('status') != 'queued':
+                raise GlanceModuleError('id: an image with id %s already exists (%s, %s) and is not visible to this '
+                                        'lookup.' % (body['id'], existing.get('name'), existing.get('status')))
+            return existing
+        except ApiError as e:
+            self.discard_refused_create(body['id'], e)
+            raise
+
+    def discard_refused_create(self, image_id, error):
+        """A create that failed may still have made the image: Glance 33 stores it before refusing a 4-byte
+        unicode tag, and a lost answer (503, cut connection) hides a success. The id is new, so an image with
+        it was made by this run: delete it."""
+        try:
+            self.glance.get_image(image_id)
+        except NotFound:
+            return
+        except ApiError:
+            error.extend_message('Glance may have created image %s before failing; if so, the next run finds it by '
+                                 'name and completes it.' % image_id)
+            return
+        self.discard_created({'id': image_id}, error)
+
+    def discard_created(self, image, error):
+        """Delete an image this run created, so a failure leaves nothing half-made."""
+        try:
+            self.glance.delete_image(image['id'])
+            note = 'The image %s created by this run was deleted.' % image['id']
+        except ApiError as delete_error:
+            note = ('The image %s created by this run could not be deleted (%s); delete it by hand.'
+                    % (image['id'], delete_error))
+        if isinstance(error, GlanceModuleError):
+            error.extend_message(note)
+
+    # ---- update ----
+    def update(self, current, fields):
+        request = self.request
+        queued_without_data = current.get('status') == 'queued' and not has_data(current)
+        if not queued_without_data:
+            # Formats are fixed once an image has data; before that they are set like any other field.
+            fields = dict(fields, disk_format=None, container_format=None)
+        elif request.brings_data and not (fields['disk_format'] or current.get('disk_format')):
+            raise GlanceModuleError('disk_format is required to upload data (for example qcow2 or raw).')
+        conflicts = create_only_conflicts(current, request.params) if has_data(current) else []
+        reason = None
+        if conflicts:
+            reason = ', '.join('%s is %s, not %s' % (k, current.get(k), request.params[k]) for k in conflicts)
+        elif has_data(current) and request.compares_data and data_change(request, current) == 'different':
+            reason = 'its data differs from the data given'
+        if reason:
+            return self.on_change(current, fields, reason, conflicts)
+        if queued_without_data and request.brings_data:
+            return self.fill_queued(current, fields)
+        return self.converge(current, fields)
+
+    def on_change(self, current, fields, reason, conflicts):
+        request = self.request
+        message = 'Image %s (%s): %s.' % (current['id'], current.get('name'), reason)
+        if request.on_data_change == 'replace':
+            return self.replace(current, fields)
+        if request.on_data_change == 'fail' or conflicts:
+            raise GlanceModuleError('%s Set on_data_change: replace to upload a new image and delete the old one.'
+                                    % message)
+        self.module.warn('%s The image was kept; set on_data_change: replace to replace it.' % message)
+        return self.converge(current, fields)
+
+    def replace(self, old, fields):
+        if old.get('protected'):
+            raise GlanceModuleError('Image %s (%s) is protected, so it cannot be replaced; set protected: false first. '
+                                    'Nothing was uploaded.' % (old['id'], old.get('name')))
+        if not self.request.brings_data:
+            raise GlanceModuleError('on_data_change: replace needs the new data (filename, url or import_method).')
+        template = dict(user_properties(old))
+        template.update((key, old[key]) for key in CARRIED_KEYS if old.get(key) is not None)
+        result = self.create(fields, template=template)
+        result['replaced_image_id'] = old['id']
+        if not self.check_mode:
+            self.glance.delete_image(old['id'])
+        return result
+
+    def fill_queued(self, current, fields):
+        """An existing image without data: upload into it (it is never deleted on failure)."""
+        result = self.converge(current, fields)
+        result['changed'] = True
+        if self.check_mode:
+            result['image'] = dict(result['image'], status='active')
+            return result
+        transfer = load_data(self.glance, self.request, current, warn=self.module.warn)
+        finishing = transfer.tracking_patch(transfer.image)
+        if finishing:
+            self.glance.patch_image(current['id'], finishing)
+        result['image'] = self.glance.get_image(current['id'])
+        if transfer.verified:
+            result['verified'] = transfer.verified
+        return result
+
+    def converge(self, current, fields):
+        request = self.request
+        desired = self.desired(fields, current)
+        for key in ('disk_format', 'container_format'):
+            if fields[key] is not None:
+                desired[key] = fields[key]
+        keys = managed_keys(desired, current, request.purge_properties, request.properties is not None)
+        operations = build_patch(current, desired, keys)
+        image = current
+        if operations:
+            image = apply_patch(current, operations) if self.check_mode else self.glance.patch_image(current['id'],
+                                                                                                     operations)
+        status_changed, image = self.converge_status(image)
+        stores_changed, image = (copy_to_stores(self.glance, request, image, self.check_mode)
+                                 if request.import_method == 'copy-image' else (False, image))
+        return {'changed': bool(operations) or status_changed or stores_changed, 'image': image, 'patch': operations,
+                'diff': self.diff(current, image, keys | set(['status']))}
+
+    def converge_status(self, image):
+        """Deactivate or reactivate as `state` asks. Returns (changed, image)."""
+        wanted = self.request.wanted_status
+        if image.get('status') == wanted or image.get('status') not in ('active', 'deactivated'):
+            return False, image
+        if self.check_mode:
+            return True, dict(image, status=wanted)
+        if wanted == 'deactivated':
+            self.glance.deactivate_image(image['id'])
+        else:
+            self.glance.reactivate_image(image['id'])
+        return True, self.glance.get_image(image['id'])
