@@ -95,24 +95,26 @@ class Glance:
     def iter_images(self, filters=None, sort=None, limit=None, page_size=None):
         return self.http.paginate('/v2/images', params=build_query(filters, sort), limit=limit, page_size=page_size)
 
-    def find_images_by_name(self, name, owner=None, sort=None):
-        """Every image named name the caller can see: hidden or not, any visibility, any member status.
+    def find_images_by_name(self, name, owner=None, member_status='all', hidden=None, sort=None):
+        """Every image named name the caller can see, in any visibility; hidden or not unless ``hidden`` says.
 
-        Glance has no "hidden or not" filter (os_hidden defaults to false), so this takes two queries.
+        ``owner`` keeps only that project's images; ``member_status`` ('all', 'accepted', ...) which shares of
+        other projects count. Glance has no "hidden or not" filter (os_hidden defaults to false), so both take
+        two queries.
         """
         found = []
         seen = set()
-        for hidden in (False, True):
-            filters = {'name': 'eq:' + name, 'visibility': 'all', 'member_status': 'all', 'os_hidden': hidden}
+        for hidden in ((False, True) if hidden is None else (bool(hidden),)):
+            filters = {'name': 'eq:' + name, 'visibility': 'all', 'member_status': member_status, 'os_hidden': hidden}
             if owner:
                 filters['owner'] = owner
             for image in self.http.paginate('/v2/images', params=build_query(filters, sort)):
-                if image.get('id') not in seen:
+                if image.get('id') not in seen and image.get('name') == name:
                     seen.add(image.get('id'))
                     found.append(image)
         return found
 
-    def find_image_by_id_or_name(self, ref, owner=None):
+    def find_image_by_id_or_name(self, ref, owner=None, member_status='all'):
         """List of images matching ref: a UUID is read directly (one GET), then tried as a name if absent."""
         if is_uuid(ref):
             try:
@@ -121,7 +123,7 @@ class Glance:
                 image = None
             if image is not None and (not owner or image.get('owner') == owner):
                 return [image]
-        return self.find_images_by_name(ref, owner=owner)
+        return self.find_images_by_name(ref, owner=owner, member_status=member_status)
 
     def create_image(self, body, retry=False):
         """POST /v2/images. retry=True only when body carries a client-chosen 'id' (a resent POST then

@@ -10,6 +10,11 @@ __metaclass__ = type
 import os
 
 try:
+    from urllib.parse import urlsplit, urlunsplit
+except ImportError:  # pragma: no cover - Python 2 is not supported
+    from urlparse import urlsplit, urlunsplit  # noqa: F401
+
+try:
     import requests
 except ImportError:  # the module reports the missing library itself
     requests = None
@@ -83,19 +88,51 @@ class UrlSource:
         self.response.close()
 
 
-def open_url(url, config, chunk_size=1024 * 1024):
+def url_password(url):
+    """The password of a user:password@ in url, or None: a secret to mask wherever the URL may be printed."""
+    try:
+        return urlsplit(url).password or None
+    except ValueError:
+        return None
+
+
+def redact_url(url):
+    """url with any user:password@ replaced by ***@, for messages."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return '<an unparsable URL>'
+    if '@' not in parts.netloc:
+        return url
+    return urlunsplit((parts.scheme, '***@' + parts.netloc.rsplit('@', 1)[1], parts.path, parts.query, parts.fragment))
+
+
+def source_verify(validate_certs=True, ca_cert=None):
+    """requests' verify for an image source: the system CAs by default, a bundle of its own, or none.
+
+    Never the cloud's settings: validate_certs: false meant for a test cloud must not switch verification off for
+    a third-party image host, and the cloud's client certificate is never presented to it.
+    """
+    if not validate_certs:
+        return False
+    return ca_cert or True
+
+
+def open_url(url, verify=True, timeout=30, chunk_size=1024 * 1024):
     """Open `url` for streaming; returns a UrlSource.
 
-    The URL is fetched with the same TLS settings as the cloud but without its token, which
-    must never reach a foreign host.
+    The URL is fetched with its own TLS settings (see source_verify), without the cloud's token or client
+    certificate, which must never reach a foreign host. Redirects are followed (image mirrors redirect).
     """
+    shown = redact_url(url)
     try:
-        response = requests.get(url, stream=True, timeout=config.api_timeout, verify=config.verify, cert=config.cert)
+        # verify is given per request: requests then lets REQUESTS_CA_BUNDLE replace only the default (True).
+        response = requests.get(url, stream=True, timeout=timeout, verify=verify, cert=None)
     except requests.RequestException as e:
-        raise DataError('url: could not fetch %s: %s' % (url, e))
+        raise DataError('url: could not fetch %s: %s' % (shown, str(e).replace(url, shown)))
     if response.status_code != 200:
         response.close()
-        raise DataError('url: %s answered %s %s; check the URL.' % (url, response.status_code, response.reason))
+        raise DataError('url: %s answered %s %s; check the URL.' % (shown, response.status_code, response.reason))
     return UrlSource(response, chunk_size)
 
 

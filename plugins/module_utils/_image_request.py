@@ -11,7 +11,7 @@ __metaclass__ = type
 from ansible_collections.osimg.glance.plugins.module_utils._errors import GlanceModuleError
 from ansible_collections.osimg.glance.plugins.module_utils._glance import is_uuid
 from ansible_collections.osimg.glance.plugins.module_utils._hashing import parse_checksum
-from ansible_collections.osimg.glance.plugins.module_utils._image_data import check_readable_file
+from ansible_collections.osimg.glance.plugins.module_utils._image_data import check_readable_file, source_verify, url_password
 from ansible_collections.osimg.glance.plugins.module_utils._image_state import (
     IMAGE_FIELDS,
     image_field_argspec,
@@ -33,6 +33,8 @@ IMAGE_OPTIONS = dict(
     purge_tags=dict(type='bool', default=True),
     filename=dict(type='path'),
     url=dict(type='str'),
+    url_validate_certs=dict(type='bool', default=True),
+    url_ca_cert=dict(type='path'),
     import_method=dict(type='str', choices=list(IMPORT_METHODS)),
     stores=dict(type='list', elements='str'),
     all_stores=dict(type='bool'),
@@ -81,6 +83,16 @@ class ImageRequest:
     @property
     def import_method(self):
         return self.params['import_method']
+
+    @property
+    def source_verify(self):
+        """requests' verify for the url source: its own TLS settings, never the cloud's."""
+        return source_verify(self.url_validate_certs, self.url_ca_cert)
+
+    @property
+    def secrets(self):
+        """Values to mask in every output: a password in url."""
+        return [secret for secret in (url_password(self.url or ''),) if secret]
 
     @property
     def brings_data(self):

@@ -14,7 +14,7 @@ __metaclass__ = type
 import uuid
 
 from ansible_collections.osimg.glance.plugins.module_utils._errors import ApiError, Conflict, GlanceModuleError, NotFound
-from ansible_collections.osimg.glance.plugins.module_utils._image_data import has_data
+from ansible_collections.osimg.glance.plugins.module_utils._image_data import has_data, wait_for_image
 from ansible_collections.osimg.glance.plugins.module_utils._image_state import (
     CARRIED_KEYS,
     apply_patch,
@@ -31,7 +31,18 @@ from ansible_collections.osimg.glance.plugins.module_utils._image_transfer impor
     load_data,
     open_source,
 )
-from ansible_collections.osimg.glance.plugins.module_utils._lookup import find_one_image, pick_one_image, resolve_project_id
+from ansible_collections.osimg.glance.plugins.module_utils._lookup import (
+    describe_others,
+    find_one_image,
+    owned_by,
+    pick_one_image,
+    resolve_project_id,
+)
+
+# Statuses of an image whose data is being written (by another run, or by Glance's import).
+BUSY_STATUSES = ('saving', 'importing', 'uploading')
+# Statuses a busy image settles in; 'killed' (a failed upload or import) makes the wait fail.
+SETTLED_STATUSES = ('queued', 'active', 'deactivated')
 
 
 class ImageRun:
@@ -58,16 +69,31 @@ class ImageRun:
         return values
 
     def find_existing(self, owner_id):
+        """(the image the task manages or None, images of other projects with its name).
+
+        By id, or by name among the images of the project the task acts for (owner, else the caller's):
+        images of other projects (shares, community images, or anything an admin sees) are never taken for it.
+        """
         request = self.request
         if request.image_id:
             try:
-                return self.glance.get_image(request.image_id)
+                return self.glance.get_image(request.image_id), []
             except NotFound:
-                return None
-        matches = [m for m in self.glance.find_image_by_id_or_name(request.name, owner=owner_id)
-                   if m.get('name') == request.name]
-        live = [m for m in matches if m.get('status') not in ('deleted', 'pending_delete')]
-        return pick_one_image(request.name, live, option='name') if live else None
+                return None, []
+        project_id = owner_id or self.glance.http.project_id
+        named = self.glance.find_images_by_name(request.name)
+        own = owned_by(named, project_id)
+        current = pick_one_image(request.name, own, option='name') if own else None
+        return current, [i for i in named if i not in own]
+
+    def warn_about_namesakes(self, namesakes, owner_id):
+        """Before creating: say so when images of other projects carry the name, since none of them is adopted."""
+        project_id = owner_id or self.glance.http.project_id
+        others = describe_others(namesakes, project_id)
+        if others:
+            self.module.warn('name: %s is also named %r. This task manages only images of project %s, so it creates '
+                             'a new image there; give id to manage another project\'s image.'
+                             % (others, self.request.name, project_id))
 
     def desired(self, fields, current):
         request = self.request
@@ -84,11 +110,12 @@ class ImageRun:
     # ---- the pipeline ----
     def run(self):
         owner_id = self.resolve_owner()
-        current = self.find_existing(owner_id)
+        current, namesakes = self.find_existing(owner_id)
         if self.request.state == 'absent':
             return self.ensure_absent(current)
         fields = self.resolve_fields(owner_id)
         if current is None:
+            self.warn_about_namesakes(namesakes, owner_id)
             return self.create(fields)
         return self.update(current, fields)
 
@@ -108,10 +135,23 @@ class ImageRun:
                 self.glance.delete_image(current['id'])
             except NotFound:
                 pass
+            except GlanceModuleError as e:
+                if unprotect:
+                    self.protect_again(current, e)
+                raise
         return dict(result, changed=True, diff=self.diff(current, None, set(['id', 'name', 'status'])))
 
+    def protect_again(self, image, error):
+        """A failed delete never leaves an image less protected than it was."""
+        try:
+            self.glance.patch_image(image['id'], [{'op': 'replace', 'path': '/protected', 'value': True}])
+            error.extend_message('Image %s was protected again.' % image['id'])
+        except GlanceModuleError as protect_error:
+            error.extend_message('Image %s could not be protected again (%s): set protected: true on it.'
+                                 % (image['id'], protect_error))
+
     # ---- create ----
-    def create(self, fields, template=None):
+    def create(self, fields, template=None, members=()):
         """Create a new image with its data; returns the result. Deletes the image again if anything fails."""
         request = self.request
         if not request.name and not (template and template.get('name')):
@@ -132,7 +172,7 @@ class ImageRun:
                                         'raw).')
             body.setdefault('container_format', 'bare')
         keys = set(body) - set(['id'])
-        source = open_source(request, self.glance.http.config)
+        source = open_source(request, self.glance.http.timeout)
         if self.check_mode:
             if source is not None:
                 source.close()
@@ -141,40 +181,99 @@ class ImageRun:
                 predicted['protected'] = protected
             return {'changed': True, 'image': predicted, 'patch': [], 'diff': self.diff(None, predicted, keys)}
         image = self.post_image(body)
+        racing = template is None and not request.image_id
+        joined = False
         try:
-            transfer = load_data(self.glance, request, image, source, warn=self.module.warn)
-            image = transfer.image
-            finishing = transfer.tracking_patch(image)
-            if protected is not None and image.get('protected') != protected:
-                finishing.append({'op': 'replace', 'path': '/protected', 'value': protected})
-            if finishing:
-                image = self.glance.patch_image(image['id'], finishing)
-            if request.state == 'deactivated' and image.get('status') == 'active':
-                self.glance.deactivate_image(image['id'])
-            image = self.glance.get_image(image['id'])
+            rival = self.older_rival(image) if racing else None
+            if rival is None:
+                try:
+                    transfer = load_data(self.glance, request, image, source, warn=self.module.warn)
+                except Conflict:
+                    if not racing:
+                        raise
+                    # Another run of this task found our queued image and is putting the data in it.
+                    joined = True
+            if rival is None and not joined:
+                image = transfer.image
+                finishing = transfer.tracking_patch(image)
+                if protected is not None and image.get('protected') != protected:
+                    finishing.append({'op': 'replace', 'path': '/protected', 'value': protected})
+                if finishing:
+                    image = self.glance.patch_image(image['id'], finishing)
+                if request.state == 'deactivated' and image.get('status') == 'active':
+                    self.glance.deactivate_image(image['id'])
+                for member in members:
+                    self.glance.add_member(image['id'], member['member_id'])
+                image = self.glance.get_image(image['id'])
+                rival = self.older_rival(image) if racing else None
         except Exception as e:
             self.discard_created(image, e)
             raise
+        if source is not None:
+            source.close()
+        if rival is not None:
+            return self.yield_to(rival, image, fields)
+        if joined:
+            return self.update(self.settled(image, wait_for_data=True), fields)
         result = {'changed': True, 'image': image, 'patch': [], 'diff': self.diff(None, image, keys)}
         if transfer.verified:
             result['verified'] = transfer.verified
         return result
 
+    # ---- concurrent runs of the same task ----
+    def older_rival(self, image):
+        """The oldest other live image of the same name and owner, created before ours, or None.
+
+        Two runs of one task (no id) that both found nothing each create an image. Every run compares its own
+        image with the others by (created_at, id), the same order for all of them, so the oldest survives and
+        every other run deletes its own and adopts that one. A replacement never looks: it shares its name with
+        the image it replaces on purpose.
+        """
+        named = self.glance.find_images_by_name(image['name'], owner=image.get('owner'), hidden=image.get('os_hidden'))
+        mine = (image.get('created_at') or '', image['id'])
+        older = [i for i in owned_by(named, image.get('owner'))
+                 if i['id'] != image['id'] and (i.get('created_at') or '', i['id']) < mine]
+        return min(older, key=lambda i: (i.get('created_at') or '', i['id'])) if older else None
+
+    def yield_to(self, rival, mine, fields):
+        """Delete the image this run created and bring the one another run created first to the wanted state."""
+        if mine.get('protected'):
+            self.glance.patch_image(mine['id'], [{'op': 'replace', 'path': '/protected', 'value': False}])
+        try:
+            self.glance.delete_image(mine['id'])
+        except NotFound:
+            pass
+        try:
+            rival = self.settled(rival, wait_for_data=self.request.brings_data)
+        except NotFound:
+            raise GlanceModuleError('Image %s (%s), created by another run of this task at the same time, was deleted '
+                                    'before it was complete (that run failed). Run the task again.'
+                                    % (rival['id'], rival.get('name')))
+        return self.update(rival, fields)
+
+    def settled(self, image, wait_for_data=False):
+        """The image once nothing is writing its data any more (waiting at most timeout seconds).
+
+        With wait_for_data, a queued image is waited for too: the run that created it is about to upload.
+        """
+        def done(current):
+            status = current.get('status')
+            return status not in BUSY_STATUSES and not (wait_for_data and status == 'queued')
+
+        if done(image):
+            return image
+        return wait_for_image(self.glance, image['id'], SETTLED_STATUSES, self.request.timeout, done=done)
+
     def post_image(self, body):
         try:
             return self.glance.create_image(body, retry=True)
-        except Conflict:
-            # The id is ours: a first attempt that timed out may have created it already.
-            try:
-                existing = self.glance.get_image(body['id'])
-            except NotFound:
-                raise GlanceModuleError('id: %s belonged to a deleted image; Glance never reuses image ids. '
-                                        'Choose another id.' % body['id'])
-            if existing.get('name') != body.get('name') or existing.get('status') != 'queued':
-                raise GlanceModuleError('id: an image with id %s already exists (%s, %s) and is not visible to this '
-                                        'lookup.' % (body['id'], existing.get('name'), existing.get('status')))
-            return existing
-        except ApiError as e:
+        except Conflict as e:
+            # A first attempt refused: the id belongs to an image this run did not create (a resent attempt that
+            # finds its own image is answered by create_image). That image is left alone.
+            e.extend_message('id: Glance has (or had) an image with id %s that this run did not create; it was left '
+                             'alone. Glance never reuses image ids: choose another id.' % body['id'])
+            raise
+        except GlanceModuleError as e:
             self.discard_refused_create(body['id'], e)
             raise
 
@@ -206,6 +305,15 @@ class ImageRun:
     # ---- update ----
     def update(self, current, fields):
         request = self.request
+        if current.get('status') in BUSY_STATUSES:
+            current = self.settled(current)
+        if current.get('status') == 'killed':
+            if request.on_data_change == 'replace' and request.brings_data:
+                return self.replace(current, fields)
+            raise GlanceModuleError(
+                'Image %s (%s) is in status killed: its upload or import failed, and Glance takes no data for it '
+                'again. Delete it (state: absent) and run the task again, or set on_data_change: replace with the data '
+                'to upload a new image and delete this one.' % (current['id'], current.get('name')))
         queued_without_data = current.get('status') == 'queued' and not has_data(current)
         if not queued_without_data:
             # Formats are fixed once an image has data; before that they are set like any other field.
@@ -243,10 +351,21 @@ class ImageRun:
             raise GlanceModuleError('on_data_change: replace needs the new data (filename, url or import_method).')
         template = dict(user_properties(old))
         template.update((key, old[key]) for key in CARRIED_KEYS if old.get(key) is not None)
-        result = self.create(fields, template=template)
+        # The projects the old image is shared with get the new one (each accepts it again).
+        members = self.glance.list_members(old['id']) if old.get('visibility') == 'shared' else []
+        result = self.create(fields, template=template, members=members)
         result['replaced_image_id'] = old['id']
-        if not self.check_mode:
+        if self.check_mode:
+            return result
+        try:
             self.glance.delete_image(old['id'])
+        except NotFound:
+            pass  # gone already, as wanted (a resent DELETE, or another run)
+        except GlanceModuleError as e:
+            e.extend_message('The new image %s is active and verified, but the old image %s could not be deleted: '
+                             'delete it by hand.' % (result['image']['id'], old['id']))
+            e.result.update(changed=True, image=result['image'], replaced_image_id=old['id'])
+            raise
         return result
 
     def fill_queued(self, current, fields):
@@ -256,7 +375,11 @@ class ImageRun:
         if self.check_mode:
             result['image'] = dict(result['image'], status='active')
             return result
-        transfer = load_data(self.glance, self.request, current, warn=self.module.warn)
+        try:
+            transfer = load_data(self.glance, self.request, current, warn=self.module.warn)
+        except Conflict:
+            # Another run of this task is putting the data in the same queued image: wait for it, then compare.
+            return self.update(self.settled(current, wait_for_data=True), fields)
         finishing = transfer.tracking_patch(transfer.image)
         if finishing:
             self.glance.patch_image(current['id'], finishing)

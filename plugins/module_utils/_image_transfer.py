@@ -45,10 +45,10 @@ class Transfer:
         return build_patch(image, props, set(props))
 
 
-def open_source(request, config):
+def open_source(request, timeout):
     """The URL source of a direct upload, opened before anything is created (a bad URL leaves no trace); or None."""
     if request.url and request.import_method is None:
-        return open_url(request.url, config)
+        return open_url(request.url, request.source_verify, timeout)
     return None
 
 
@@ -81,7 +81,7 @@ def _stream(glance, request, image, source):
         # Replayable: an upload refused with 401 is sent again after re-authenticating.
         body, size = FileSource(request.filename, STREAM_ALGORITHMS), request.local_size
     else:
-        source = source or open_url(request.url, glance.http.config)
+        source = source or open_url(request.url, request.source_verify, glance.http.timeout)
         hasher = MultiHasher(STREAM_ALGORITHMS)
         body, size = hashing_iter(iter(source), hasher), source.size
     try:

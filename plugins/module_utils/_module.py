@@ -169,6 +169,10 @@ class GlanceModule:
         return {'before': before, 'after': after}
 
     # -- output -----------------------------------------------------------------------------
+    def add_secret(self, secret):
+        """Mask secret in every result, warning and error of this run."""
+        self._add_secret(secret)
+
     def _add_secret(self, secret):
         if isinstance(secret, str) and secret:
             self._secrets.add(secret)

@@ -30,8 +30,17 @@ options:
   name:
     description:
       - Name of the image. Used to find the image when O(id) is not given, and set on the image.
-      - A name that matches several images fails with their ids; give O(id) then.
+      - A name finds only images of the project the task acts for (O(owner), else the project of the
+        credentials). An image of another project with the same name (a share, a community or public image,
+        or any image an admin can see) is never updated, replaced or deleted by name; a warning names it
+        when this task creates its own image beside it. Give O(id) to manage another project's image.
+      - A name that matches several images of the project fails with their ids; give O(id) then.
       - Required when creating an image.
+      - When several runs of the same task (same name, no O(id)) create the image at the same time, the
+        oldest image wins: every other run deletes the image it created and adopts that one (waiting, within
+        O(timeout), for its data). Runs whose creates are several seconds apart converge the same way; two
+        runs can still end with two images only if one run's create stays invisible to the other's listings
+        for its whole upload.
     type: str
   id:
     description:
@@ -49,7 +58,8 @@ options:
       - V(deactivated) ensures the image exists and is deactivated. Glance's default policy lets
         members of the owning project and admins deactivate and reactivate.
       - V(absent) ensures the image does not exist. A protected image is deleted only when
-        O(protected=false) is given too (it is unprotected first); otherwise the task fails.
+        O(protected=false) is given too (it is unprotected first, and protected again if the delete
+        fails); otherwise the task fails.
     type: str
     choices: [present, absent, deactivated]
     default: present
@@ -119,7 +129,23 @@ options:
       - URL whose content becomes the image data. Without O(import_method) the module streams
         it straight into Glance (no temporary file); with O(import_method=web-download) Glance
         fetches it itself.
+      - The module fetches it with the TLS settings of O(url_validate_certs) and O(url_ca_cert), not with the
+        cloud's (O(validate_certs), O(ca_cert), O(client_cert)), and never sends the cloud's token or client
+        certificate to it.
+      - A password in the URL (V(https://user:password@host/...)) is masked in every output.
     type: str
+  url_validate_certs:
+    description:
+      - Whether the module verifies the TLS certificate of the O(url) host, with the system CA bundle or
+        O(url_ca_cert).
+      - Independent of O(validate_certs), which is about the cloud's endpoints only.
+    type: bool
+    default: true
+  url_ca_cert:
+    description:
+      - CA bundle that verifies the O(url) host, instead of the system CAs. E(REQUESTS_CA_BUNDLE) does not
+        override it.
+    type: path
   import_method:
     description:
       - Use Glance's interoperable import instead of a direct upload.
@@ -159,9 +185,14 @@ options:
       - What to do when the image exists with data and the given data differs (known from the
         local file's hashes, or from O(checksum)), or a create-only field differs.
       - V(warn) keeps the image and returns a warning (not changed); V(fail) fails the task;
-        V(replace) uploads a new image with the same name and metadata, waits until it is
-        active and verified, then deletes the old one. A protected old image fails before
-        anything is uploaded.
+        V(replace) uploads a new image with the same name and metadata, shares it with the old image's
+        member projects (each member accepts it again: Glance lets only the member set its status), waits
+        until it is active and verified, then deletes the old one. A protected old image fails before
+        anything is uploaded. When the old image cannot be deleted, the task fails with the new image in
+        RV(image) and the old one in RV(replaced_image_id).
+      - An image in status C(killed) (its upload or import failed) is replaced with V(replace) and the data;
+        otherwise the task fails. An image whose data is being written (C(saving), C(importing),
+        C(uploading)) is waited for, within O(timeout), before it is compared.
     type: str
     choices: [warn, fail, replace]
     default: warn
@@ -345,6 +376,8 @@ ARGUMENT_SPEC = image_argument_spec()
 
 def run(module):
     request = ImageRequest(module.params)
+    for secret in request.secrets:
+        module.add_secret(secret)
     return ImageRun(module, request).run()
 
 

@@ -26,8 +26,10 @@ options:
     description:
       - The id or the name of one image.
       - An id (a UUID) is read directly. If no image has that id, it is looked up as a name.
-      - A name lookup finds hidden images and images shared with the caller's project whatever their
-        member status, and returns every image with that name.
+      - A name lookup finds hidden images too and returns every image with that name the caller may read:
+        the project's own images first, then accepted shares, public and community images. A share the
+        project has not accepted (C(pending) or C(rejected)) is not returned by name; give its id, or list it
+        with O(filters) (C(member_status)).
       - Not found gives RV(images=[]), not an error.
       - Mutually exclusive with O(filters).
     type: str
@@ -207,8 +209,9 @@ images:
       sample: file
 '''
 
-from ansible_collections.osimg.glance.plugins.module_utils._errors import GlanceModuleError
-from ansible_collections.osimg.glance.plugins.module_utils._glance import RESERVED_QUERY_KEYS
+from ansible_collections.osimg.glance.plugins.module_utils._errors import GlanceModuleError, NotFound
+from ansible_collections.osimg.glance.plugins.module_utils._glance import RESERVED_QUERY_KEYS, is_uuid
+from ansible_collections.osimg.glance.plugins.module_utils._lookup import READABLE_VISIBILITIES
 from ansible_collections.osimg.glance.plugins.module_utils._module import GlanceModule
 from ansible_collections.osimg.glance.plugins.module_utils._options import as_bool, check_positive
 
@@ -272,13 +275,26 @@ def properties_match(image, properties):
     return True
 
 
+def readable_images(glance, ref):
+    """Images with id or name ref that the caller may read: its own first, then accepted shares, public and
+    community images (never a share it has not accepted, unless given by id)."""
+    if is_uuid(ref):
+        try:
+            return [glance.get_image(ref)]
+        except NotFound:
+            pass
+    project_id = glance.http.project_id
+    images = [i for i in glance.find_images_by_name(ref, member_status='accepted')
+              if i.get('owner') == project_id or i.get('visibility') in READABLE_VISIBILITIES]
+    return sorted(images, key=lambda image: image.get('owner') != project_id)
+
+
 def find_images(module):
     params = module.params
     properties = dict((k, str(v)) for k, v in (params['properties'] or {}).items())
     limit = params['limit']
     if params['image']:
-        images = module.glance.find_image_by_id_or_name(params['image'])
-        images = [i for i in images if properties_match(i, properties)]
+        images = [i for i in readable_images(module.glance, params['image']) if properties_match(i, properties)]
         return images[:limit] if limit is not None else images
     filters = normalize_filters(params['filters'] or {})
     # Push property filters to Glance where the name is not one of its own query keys.

@@ -32,8 +32,10 @@ options:
   image:
     description:
       - The id or the name of the image.
-      - On the consumer side, an id always works. A name is searched in every visibility and member
-        status, so a C(pending) image is found too.
+      - On the owner side (O(member) without O(status)), a name finds only images of the project of the
+        credentials.
+      - On the consumer side (O(status)), an id always works; a name finds images other projects share with
+        the caller, in any member status, so a C(pending) image is found too.
     type: str
     required: true
   member:
@@ -114,7 +116,7 @@ diff:
 '''
 
 from ansible_collections.osimg.glance.plugins.module_utils._errors import Conflict, Forbidden, GlanceModuleError, NotFound
-from ansible_collections.osimg.glance.plugins.module_utils._lookup import find_one_image, resolve_project_id
+from ansible_collections.osimg.glance.plugins.module_utils._lookup import ACCEPT, WRITE, find_one_image, resolve_project_id
 from ansible_collections.osimg.glance.plugins.module_utils._module import GlanceModule
 
 ARGUMENT_SPEC = dict(
@@ -223,7 +225,9 @@ def ensure_status(module, image):
 
 def run(module):
     validate(module.params)
-    image = find_one_image(module.glance, module.params['image'])
+    # The owner side changes its own image; the member side answers a share of another project.
+    purpose = ACCEPT if module.params['status'] else WRITE
+    image = find_one_image(module.glance, module.params['image'], purpose=purpose)
     if image.get('visibility') != 'shared':
         raise not_shared_error(image)
     if module.params['status']:

@@ -29,7 +29,9 @@ options:
   image:
     description:
       - The id or the name of the image.
-      - A name must match exactly one image the caller can see; several images with that name fail with their ids.
+      - A name finds only images of the project of the credentials (images of other projects, shared or
+        public, are never changed by name: give their id); several images of the project with that name fail
+        with their ids.
     type: str
     required: true
   tags:
@@ -117,7 +119,7 @@ diff:
 '''
 
 from ansible_collections.osimg.glance.plugins.module_utils._errors import GlanceModuleError
-from ansible_collections.osimg.glance.plugins.module_utils._lookup import find_one_image
+from ansible_collections.osimg.glance.plugins.module_utils._lookup import WRITE, find_one_image
 from ansible_collections.osimg.glance.plugins.module_utils._module import GlanceModule
 
 ARGUMENT_SPEC = dict(
@@ -158,7 +160,7 @@ def validate_tags(tags):
 def run(module):
     params = module.params
     validate_tags(params['tags'])
-    image = find_one_image(module.glance, params['image'])
+    image = find_one_image(module.glance, params['image'], purpose=WRITE)
     before = list(image.get('tags') or [])
     to_add, to_remove = tag_changes(before, params['tags'], params['state'], params['purge'])
     after = [t for t in before if t not in to_remove] + to_add

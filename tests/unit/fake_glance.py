@@ -252,7 +252,7 @@ def hashes(data):
 def active_image(data=DATA, **extra):
     h = hashes(data)
     image = {'id': IMAGE_ID, 'name': 'cirros', 'status': 'active', 'visibility': 'shared', 'protected': False,
-             'os_hidden': False, 'min_disk': 0, 'min_ram': 0, 'owner': 'p1', 'disk_format': 'qcow2',
+             'os_hidden': False, 'min_disk': 0, 'min_ram': 0, 'owner': PROJECT_ID, 'disk_format': 'qcow2',
              'container_format': 'bare', 'size': len(data), 'checksum': h['md5'], 'os_hash_algo': 'sha512',
              'os_hash_value': h['sha512'], 'tags': [], 'owner_specified.openstack.md5': h['md5'],
              'owner_specified.openstack.sha256': h['sha256'], 'owner_specified.openstack.object': 'images/cirros'}

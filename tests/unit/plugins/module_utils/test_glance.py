@@ -79,8 +79,8 @@ def test_get_image_by_uuid_is_one_get(cloud):
 
 def test_find_by_name_includes_hidden_and_shared(cloud):
     glance, transport, dummy = cloud
-    transport.add('GET', IMAGES, func=None, json_body={'images': [{'id': '1', 'name': 'n'}]})
-    transport.add('GET', IMAGES, json_body={'images': [{'id': '2', 'name': 'n'}, {'id': '1', 'name': 'n'}]})
+    transport.add('GET', IMAGES, func=None, json_body={'images': [{'id': '1', 'name': 'n:1'}]})
+    transport.add('GET', IMAGES, json_body={'images': [{'id': '2', 'name': 'n:1'}, {'id': '1', 'name': 'n:1'}]})
     found = glance.find_image_by_id_or_name('n:1')
     assert [i['id'] for i in found] == ['1', '2']
     queries = [r.url.split('?', 1)[1] for r in transport.requests[1:]]

@@ -18,6 +18,7 @@ from ansible_collections.osimg.glance.tests.unit.fake_glance import (
     IMAGES,
     IMAGE_ID,
     ONE_IMAGE,
+    PROJECT_ID,
     active_image,
     hashes,
     lookup_returns,
@@ -187,7 +188,8 @@ def test_queued_image_without_formats_takes_them_and_its_data(fake_cloud, capsys
     fake_cloud.add_token()
     queued = {'id': IMAGE_ID, 'name': 'cirros', 'status': 'queued', 'disk_format': None, 'container_format': None,
               'size': None, 'checksum': None, 'os_hash_algo': None, 'os_hash_value': None, 'tags': [],
-              'visibility': 'shared', 'protected': False, 'os_hidden': False, 'min_disk': 0, 'min_ram': 0}
+              'visibility': 'shared', 'protected': False, 'os_hidden': False, 'min_disk': 0, 'min_ram': 0,
+              'owner': PROJECT_ID}
     lookup_returns(fake_cloud, queued)
     fake_cloud.add('PATCH', IMAGES + '/' + IMAGE_ID, json_body=dict(queued, disk_format='qcow2', container_format='bare'))
     fake_cloud.add('PUT', IMAGES + '/' + IMAGE_ID + '/file', status=204)

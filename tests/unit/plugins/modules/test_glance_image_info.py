@@ -43,13 +43,14 @@ def test_noop_by_id_is_two_requests(fake_cloud, capsys):
 
 def test_by_name_includes_hidden_and_shared(fake_cloud, capsys):
     fake_cloud.add_token()
-    fake_cloud.add('GET', IMAGES, json_body={'images': [image(1)]})
-    fake_cloud.add('GET', IMAGES, json_body={'images': [image(2, os_hidden=True)]})
+    fake_cloud.add('GET', IMAGES, json_body={'images': [image(1, name='img')]})
+    fake_cloud.add('GET', IMAGES, json_body={'images': [image(2, name='img', os_hidden=True)]})
     rc, result = run({'image': 'img'}, capsys)
     assert [i['id'] for i in result['images']] == ['id-1', 'id-2']
+    # Shares count once accepted: a pending share of another project is not an image the caller chose.
     assert queries(fake_cloud) == [
-        '/v2/images?name=eq%3Aimg&visibility=all&member_status=all&os_hidden=false',
-        '/v2/images?name=eq%3Aimg&visibility=all&member_status=all&os_hidden=true',
+        '/v2/images?name=eq%3Aimg&visibility=all&member_status=accepted&os_hidden=false',
+        '/v2/images?name=eq%3Aimg&visibility=all&member_status=accepted&os_hidden=true',
     ]
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from ansible_collections.osimg.glance.plugins.modules import glance_image_tag
 from ansible_collections.osimg.glance.plugins.modules.glance_image_tag import tag_changes, unique
-from ansible_collections.osimg.glance.tests.unit.fake_glance import AUTH, IMAGE_URL, run_module
+from ansible_collections.osimg.glance.tests.unit.fake_glance import AUTH, IMAGE_URL, PROJECT_ID, run_module
 
 UUID = '5f3b1b0e-8d61-4f0a-9a43-8f2f2c6b1e2d'
 IMAGE = IMAGE_URL + '/v2/images/' + UUID
@@ -37,7 +37,7 @@ def test_unique_keeps_first_occurrence_order():
 
 
 def image(tags):
-    return {'id': UUID, 'name': 'cirros', 'status': 'active', 'tags': tags}
+    return {'id': UUID, 'name': 'cirros', 'status': 'active', 'tags': tags, 'owner': PROJECT_ID}
 
 
 def run(args, capsys, diff=False):
