@@ -24,7 +24,9 @@ extends_documentation_fragment:
 options:
   image:
     description:
-      - The id or the name of the image. A name is searched in every visibility and member status.
+      - The id or the name of the image.
+      - A name finds the project's own image first, then accepted shares, public and community images;
+        failing those, a share of another project in any member status (so a member can read a pending share).
     type: str
     required: true
   member:
@@ -70,7 +72,7 @@ image_id:
 '''
 
 from ansible_collections.osimg.glance.plugins.module_utils._errors import NotFound
-from ansible_collections.osimg.glance.plugins.module_utils._lookup import find_one_image, resolve_project_id
+from ansible_collections.osimg.glance.plugins.module_utils._lookup import ACCEPT, NotResolved, find_one_image, resolve_project_id
 from ansible_collections.osimg.glance.plugins.module_utils._module import GlanceModule
 
 ARGUMENT_SPEC = dict(
@@ -82,7 +84,11 @@ ARGUMENT_SPEC = dict(
 def run(module):
     glance = module.glance
     params = module.params
-    image = find_one_image(glance, params['image'])
+    try:
+        image = find_one_image(glance, params['image'])
+    except NotResolved:
+        # A member reads its membership of a share it has not accepted yet (pending or rejected).
+        image = find_one_image(glance, params['image'], purpose=ACCEPT)
     members = []
     if image.get('visibility') == 'shared':
         if params['member']:
