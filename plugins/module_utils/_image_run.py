@@ -81,8 +81,12 @@ class ImageRun:
             except NotFound:
                 return None, []
         project_id = owner_id or self.glance.http.project_id
-        named = self.glance.find_images_by_name(request.name)
+        # Hidden images need a query of their own; a no-op on a visible image does without it.
+        named = self.glance.find_images_by_name(request.name, hidden=False)
         own = owned_by(named, project_id)
+        if not own:
+            named += self.glance.find_images_by_name(request.name, hidden=True)
+            own = owned_by(named, project_id)
         current = pick_one_image(request.name, own, option='name') if own else None
         return current, [i for i in named if i not in own]
 

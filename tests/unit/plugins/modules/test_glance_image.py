@@ -34,14 +34,14 @@ def sent_json(transport, method):
     return [json.loads(r.body) for r in transport.requests if r.method == method and '/auth/' not in r.path_url]
 
 
-def test_noop_with_file_is_three_requests_and_no_write(fake_cloud, capsys, image_file):
+def test_noop_with_file_is_two_requests_and_no_write(fake_cloud, capsys, image_file):
     fake_cloud.add_token()
     lookup_returns(fake_cloud, active_image())
     rc, result = run({'name': 'cirros', 'filename': image_file, 'disk_format': 'qcow2'}, capsys)
     assert rc == 0, result
     assert result['changed'] is False
     assert result['patch'] == []
-    assert len(fake_cloud.requests) == 3
+    assert len(fake_cloud.requests) == 2  # token, one name lookup (no hidden one: found visible)
     assert writes(fake_cloud) == []
 
 
