@@ -42,7 +42,7 @@ from ansible_collections.osimg.glance.plugins.module_utils._errors import (
     GlanceModuleError,
     RangeNotSatisfiable,
 )
-from ansible_collections.osimg.glance.plugins.module_utils._hashing import CHUNK_SIZE, MultiHasher, hash_file
+from ansible_collections.osimg.glance.plugins.module_utils._hashing import MultiHasher, hash_file
 from ansible_collections.osimg.glance.plugins.module_utils._image_data import image_hash_candidates
 
 NAME_MAX = 255

@@ -373,12 +373,10 @@ class HttpClient:
                                         stream=True, timeout=self.timeout, verify=self.config.verify,
                                         allow_redirects=False)
             resp.__class__ = JsonResponse
-            if resp.status_code in REDIRECT_STATUSES and resp.status_code not in ok:
-                target = self._redirect_target(method, resp, redirects)
-                if target is not None:
-                    resp.close()
-                    url, params, redirects = target, None, redirects + 1
-                    continue
+            if resp.status_code in REDIRECT_STATUSES and resp.status_code not in ok and resp.headers.get('Location'):
+                resp.close()
+                url, params, redirects = self._redirect_target(method, resp, redirects), None, redirects + 1
+                continue
             if resp.status_code not in ok:
                 _read_body(resp, MAX_ERROR_BODY)
             elif not stream and not _read_body(resp, MAX_BODY):
@@ -389,14 +387,12 @@ class HttpClient:
 
     @staticmethod
     def _redirect_target(method, resp, redirects):
-        """The URL to follow a redirect to; None for a redirect without a Location (an ordinary error).
+        """The URL to follow the redirect resp to (it has a Location).
 
-        Raises RedirectRefused, with the status, where it pointed (its origin) and why, for any other redirect.
+        Raises RedirectRefused, with the status, where it pointed (its origin) and why, for any redirect but one
+        of a GET or HEAD within its origin, up to MAX_REDIRECTS in a row.
         """
-        location = resp.headers.get('Location')
-        if not location:
-            return None
-        target = urljoin(resp.url, location.strip())
+        target = urljoin(resp.url, resp.headers['Location'].strip())
         here = origin(resp.url)
         if origin(target) != here:
             why = ('redirect to another origin, %s, refused: the request carries credentials (the token, or the '
