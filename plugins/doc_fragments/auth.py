@@ -133,11 +133,14 @@ options:
     description:
       - Whether to verify the TLS certificates of Keystone and Glance.
       - When not set here nor in the cloud (C(verify), or C(insecure)), certificates are verified.
+      - V(false) is never overridden by E(REQUESTS_CA_BUNDLE) or E(CURL_CA_BUNDLE).
     type: bool
     aliases: [verify]
   ca_cert:
     description:
       - A CA bundle to verify TLS certificates with. Also C(cacert) in the cloud or E(OS_CACERT).
+      - It wins over E(REQUESTS_CA_BUNDLE) and E(CURL_CA_BUNDLE), which apply only when no CA bundle is set and
+        certificates are verified.
     type: path
     aliases: [cacert]
   client_cert:
@@ -165,5 +168,20 @@ notes:
     on 429, 502, 503 and 504 answers, honouring C(Retry-After). Other V(POST) requests and streamed uploads
     are never resent.
   - Passwords, tokens and application credential secrets are kept out of the output and error messages,
-    including ones read from C(clouds.yaml) and C(secure.yaml).
+    including ones read from C(clouds.yaml) and C(secure.yaml), secrets nested in a O(cloud) dict (C(regions)) or
+    given as numbers, and every token Keystone issues, from the moment it is known. A parse error in C(clouds.yaml)
+    or C(secure.yaml) is reported with its line and column only, never the text around it. A token with spaces,
+    line breaks or control characters (a trailing newline from a file lookup) is refused before any request,
+    without showing it.
+  - Credentials never leave the origin (scheme, host and port) they are meant for. A redirect is followed only
+    for V(GET) and V(HEAD) requests, only within the origin of the request, and at most 5 times in a row. Any
+    other redirect (to another host, port or scheme; of a V(POST), V(PUT), V(PATCH) or V(DELETE), such as the
+    Keystone token request or an upload) fails the task with a message that says where it pointed and why. If the
+    cloud moved, set O(auth.auth_url) or O(image_endpoint) to its new address.
+  - Listings follow C(next) links only within the origin of the endpoint, and at most 1000 pages (25,000 images at
+    Glance's default page size; a limit asks for pages of up to 1000). A listing that still has a next page after
+    1000 pages, or whose next page lists only images already listed, fails (narrow it with filters, or set a limit).
+  - Answers are read within bounds. An error body is read up to 64 KiB; a success answer larger than 64 MiB, or
+    one that is not a JSON object, fails the task with a message that says so. Image data is streamed.
+  - Proxy variables (E(HTTPS_PROXY), E(NO_PROXY), ...) apply as in requests.
 '''

@@ -10,12 +10,14 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.osimg.glance.plugins.module_utils._config import normalize_interface
+from ansible_collections.osimg.glance.plugins.module_utils._config import normalize_interface, usable_token
 from ansible_collections.osimg.glance.plugins.module_utils._errors import (
     ApiError,
     ConfigError,
     ConnectionFailed,
+    InvalidResponse,
     NotFound,
+    RedirectRefused,
     RequestTimeout,
     Unauthorized,
 )
@@ -146,12 +148,14 @@ class Authenticator:
     """Gets one Keystone token (and its catalog) per module run.
 
     ``send(method, url, **kwargs)`` is the HTTP client's raw sender: it returns a requests.Response
-    or raises a typed ApiError.
+    or raises a typed ApiError. ``on_token(token)`` is called with every token Keystone issues, as soon as
+    it is known, so that the module masks it in all output.
     """
 
-    def __init__(self, config, send):
+    def __init__(self, config, send, on_token=None):
         self.config = config
         self._send = send
+        self._on_token = on_token
         self.identity_url = identity_v3_url(config.auth['auth_url'])
         self.token = None
         self.catalog = []
@@ -206,18 +210,27 @@ class Authenticator:
         except (ConnectionFailed, RequestTimeout) as e:
             e.hint = 'Cannot reach Keystone: check auth_url (%s).' % self.config.auth['auth_url']
             raise
+        except RedirectRefused as e:
+            e.hint = 'If Keystone moved, set auth_url (%s) to its new address.' % self.config.auth['auth_url']
+            raise
         except ApiError as e:
             if not e.hint:
                 e.hint = 'Authentication failed (%s).' % self._describe()
             raise
         token = resp.headers.get('X-Subject-Token')
+        if token and self._on_token is not None:
+            self._on_token(token)
         try:
             data = resp.json().get('token') or {}
-        except ValueError:
+        except InvalidResponse:
             data = None
         if not token or not isinstance(data, dict):
-            raise ApiError(method='POST', url=url, status=resp.status_code, reason='Bad token response',
-                           explanation='Keystone answered without a token (no X-Subject-Token header or JSON body)')
+            raise InvalidResponse(method=resp.request.method, url=url, status=resp.status_code, reason='Bad token response',
+                                  explanation='Keystone answered without a token (no X-Subject-Token header or JSON body)')
+        if not usable_token(token):
+            raise InvalidResponse(method=resp.request.method, url=url, status=resp.status_code, reason='Bad token response',
+                                  explanation='Keystone answered with a token that has spaces or control characters, '
+                                              'which no HTTP header can carry (the token is not shown)')
         self.token = token
         self.catalog = data.get('catalog') or []
         self.project_id = (data.get('project') or {}).get('id')

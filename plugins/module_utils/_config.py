@@ -19,6 +19,7 @@ __metaclass__ = type
 import copy
 import json
 import os
+import re
 
 try:
     import yaml
@@ -99,8 +100,40 @@ DEFAULT_API_TIMEOUT = 30.0
 SUFFIXES = ('.yaml', '.yml', '.json')
 
 
+_TOKEN_RE = re.compile(r'[\x21-\x7e]+')
+
+
 def _is_set(value):
     return value is not None and value != ''
+
+
+def usable_token(token):
+    """Whether a token can go in an X-Auth-Token header: visible ASCII only, no space, no line break.
+
+    requests refuses a header value with a line break with an error that quotes the value; a token is
+    checked here first so that no message ever has to show it.
+    """
+    return isinstance(token, str) and bool(_TOKEN_RE.fullmatch(token))
+
+
+def secret_values(value, secret=False):
+    """The text of every secret in value (a cloud entry, an auth dict...), for masking in all output.
+
+    A secret is whatever sits under a key of SECRET_AUTH_KEYS, at any depth of dicts and lists (``regions:
+    [{values: {auth: ...}}]``), whatever its type (a password YAML read as a number). A secret with spaces
+    around it is also masked without them.
+    """
+    found = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found.extend(secret_values(item, secret or key in SECRET_AUTH_KEYS))
+    elif isinstance(value, (list, tuple, set)):
+        for item in value:
+            found.extend(secret_values(item, secret))
+    elif secret and value is not None and not isinstance(value, bool):
+        text = value.decode('utf-8', 'replace') if isinstance(value, bytes) else str(value)
+        found.extend(t for t in (text, text.strip()) if t and t not in found)
+    return found
 
 
 def _bool(value, what):
@@ -149,12 +182,27 @@ def config_search_paths(kind, environ, cwd, home):
     return paths
 
 
+def _parse_error_place(error):
+    """Where a YAML or JSON parse error is: line and column, never the text there (it may be a password)."""
+    mark = getattr(error, 'problem_mark', None) or getattr(error, 'context_mark', None)
+    if mark is not None and getattr(mark, 'line', None) is not None:
+        return 'line %d, column %d' % (mark.line + 1, mark.column + 1)
+    if getattr(error, 'lineno', None) is not None and getattr(error, 'colno', None) is not None:
+        return 'line %d, column %d' % (error.lineno, error.colno)
+    return None
+
+
 def _load_file(path):
     try:
         with open(path, 'rb') as f:
-            text = f.read().decode('utf-8')
+            raw = f.read()
     except (IOError, OSError) as e:
         raise ConfigError('cannot read %s: %s' % (path, e))
+    try:
+        text = raw.decode('utf-8')
+    except UnicodeDecodeError as e:
+        raise ConfigError('cannot read %s: it is not UTF-8 text (line %d has a byte that is not)'
+                          % (path, raw[:e.start].count(b'\n') + 1))
     try:
         if path.endswith('.json'):
             data = json.loads(text)
@@ -164,8 +212,11 @@ def _load_file(path):
             data = yaml.safe_load(text)
     except ConfigError:
         raise
-    except Exception as e:
-        raise ConfigError('cannot parse %s: %s' % (path, e))
+    except Exception as e:  # the parser's message quotes the file around the error: never shown
+        place = _parse_error_place(e)
+        raise ConfigError('cannot parse %s: %s %s%s (the text there is not shown: it may hold a secret)'
+                          % (path, 'invalid JSON' if path.endswith('.json') else 'invalid YAML',
+                             'at ' + place if place else '', '' if place else '(%s)' % type(e).__name__))
     if data is None:
         return {}
     if not isinstance(data, dict) or not isinstance(data.get('clouds', {}), dict):
@@ -298,7 +349,7 @@ class CloudConfig:
 
     def secrets(self):
         """Every secret value present, for scrubbing output."""
-        return [self.auth[k] for k in SECRET_AUTH_KEYS if _is_set(self.auth.get(k))]
+        return secret_values(dict((k, self.auth.get(k)) for k in SECRET_AUTH_KEYS))
 
     def __repr__(self):
         shown = dict((k, ('********' if k in SECRET_AUTH_KEYS else v)) for k, v in self.auth.items() if _is_set(v))
@@ -338,6 +389,10 @@ def _require(auth, keys, auth_type, source):
 def _validate(config, source):
     auth = config.auth
     kind = config.auth_type
+    if kind in ('token', 'none') and _is_set(auth.get('token')) and not usable_token(auth['token']):
+        raise ConfigError('auth.token of %s is not a usable token: it has spaces, a line break or other characters '
+                          'no token has (a trailing newline from a file lookup?). Strip it; it is not shown here.'
+                          % source)
     if kind == 'none':
         if not config.image_endpoint:
             raise ConfigError('auth_type none needs an image endpoint: set image_endpoint (or image_endpoint_override '
@@ -429,6 +484,11 @@ def resolve_cloud_config(params, environ=None, cwd=None, home=None):
     if unknown:
         config.warnings.append('auth keys ignored (not used by Keystone v3 auth here): %s' % ', '.join(unknown))
     _apply_domain_shortcut(auth)
+    for key in SECRET_AUTH_KEYS:
+        if _is_set(auth.get(key)) and not isinstance(auth[key], str):
+            # YAML reads 12345678 or 0123 as a number: sending it would fail, or send another value.
+            raise ConfigError('auth.%s of %s is a %s, not a string: quote it (the value is not shown)'
+                              % (key, source, type(auth[key]).__name__))
     for key in AUTH_KEYS:
         config.auth[key] = auth.get(key) if _is_set(auth.get(key)) else None
     config.auth['default_domain_id'] = auth.get('default_domain_id')

@@ -17,6 +17,11 @@ except ImportError:  # pragma: no cover - Python 2 is not supported, keep the im
     _html_unescape = None
 
 REASONS = {
+    301: 'Moved Permanently',
+    302: 'Found',
+    303: 'See Other',
+    307: 'Temporary Redirect',
+    308: 'Permanent Redirect',
     400: 'Bad Request',
     401: 'Unauthorized',
     403: 'Forbidden',
@@ -38,6 +43,10 @@ REASONS = {
 
 # Longest explanation kept from a server body: an HTML error page can be huge.
 MAX_EXPLANATION = 2000
+# Longest part of an error body that is looked at (the HTTP client reads no more than this).
+MAX_ERROR_BODY = 64 * 1024
+# How deep an error's JSON is searched for its message.
+_MAX_JSON_DEPTH = 8
 
 
 class GlanceModuleError(Exception):
@@ -168,6 +177,16 @@ class ConnectionFailed(ApiError):
     default_reason = 'Connection failed'
 
 
+class RedirectRefused(ApiError):
+    """A redirect the client does not follow: to another origin, of a request that changes something, or too many."""
+    default_reason = 'Redirect refused'
+
+
+class InvalidResponse(ApiError):
+    """A success answer the client cannot use: not JSON, not a JSON object, too large, or a foreign next link."""
+    default_reason = 'Invalid response'
+
+
 _BY_STATUS = {
     400: BadRequest,
     401: Unauthorized,
@@ -191,11 +210,10 @@ def error_for_status(status):
 
 
 _WS_RE = re.compile(r'\s+')
-_DROP_BLOCKS_RE = re.compile(r'<(head|title|h1|script|style)\b[^>]*>.*?</\1\s*>', re.IGNORECASE | re.DOTALL)
-_TITLE_RE = re.compile(r'<title\b[^>]*>(.*?)</title\s*>', re.IGNORECASE | re.DOTALL)
 _BR_RE = re.compile(r'<br\s*/?>', re.IGNORECASE)
-_TAG_RE = re.compile(r'</?[A-Za-z][^>]*>')
-_COMMENT_RE = re.compile(r'<!--.*?-->', re.DOTALL)
+# Blocks whose text is not an explanation (the title and heading repeat the status line).
+_DROPPED_BLOCKS = ('head', 'title', 'h1', 'script', 'style')
+_CLOSING_TAG_RES = dict((name, re.compile(r'</%s\s*>' % name, re.IGNORECASE)) for name in _DROPPED_BLOCKS)
 
 
 def _unescape(text):
@@ -212,24 +230,96 @@ def _clean(text):
     return text
 
 
+def _tag_at(text, start):
+    """(lowercase name, closing) of the tag that text[start] ('<') opens, or None when '<' opens no tag."""
+    i = start + 1
+    closing = text.startswith('/', i)
+    if closing:
+        i += 1
+    end = i
+    while end < len(text) and text[end].isascii() and text[end].isalnum():
+        end += 1
+    if end == i or not text[i].isalpha():
+        return None
+    return text[i:end].lower(), closing
+
+
+def _first_title(text):
+    """The raw content of the first <title> element, or None (linear: each '<' is looked at once)."""
+    i = 0
+    while True:
+        lt = text.find('<', i)
+        if lt < 0:
+            return None
+        if _tag_at(text, lt) == ('title', False):
+            gt = text.find('>', lt)
+            match = _CLOSING_TAG_RES['title'].search(text, gt + 1) if gt >= 0 else None
+            return text[gt + 1:match.start()] if match else None
+        i = lt + 1
+
+
+def _html_to_text(text, drop_blocks=True):
+    """The text of an HTML page in one pass: tags become spaces; comments and, with drop_blocks, the
+    head/title/h1/script/style blocks go.
+
+    Written with str.find and a forward-only search per block name, not with backtracking regular expressions:
+    a hostile body full of unclosed tags or comments costs time linear in its size.
+    """
+    out = []
+    comments_close = True
+    unclosed = set()  # block names with no closing tag in the rest of the text
+    i = 0
+    while i < len(text):
+        lt = text.find('<', i)
+        if lt < 0:
+            out.append(text[i:])
+            break
+        out.append(text[i:lt])
+        if text.startswith('<!--', lt) and comments_close:
+            end = text.find('-->', lt + 4)
+            if end >= 0:
+                out.append(' ')
+                i = end + 3
+                continue
+            comments_close = False  # no later comment can end either
+        tag = _tag_at(text, lt)
+        if tag is None:
+            out.append('<')
+            i = lt + 1
+            continue
+        gt = text.find('>', lt)
+        if gt < 0:  # no tag ends: the rest is text
+            out.append(text[lt:])
+            break
+        out.append(' ')
+        i = gt + 1
+        name, closing = tag
+        if drop_blocks and not closing and name in _DROPPED_BLOCKS and name not in unclosed:
+            match = _CLOSING_TAG_RES[name].search(text, i)
+            if match is None:
+                unclosed.add(name)
+            else:
+                out.append(' ')
+                i = match.end()
+    return ''.join(out)
+
+
 def _html_text(text):
-    body = _COMMENT_RE.sub(' ', text)
-    body = _DROP_BLOCKS_RE.sub(' ', body)
-    body = _BR_RE.sub(' ', body)
-    body = _TAG_RE.sub(' ', body)
-    body = _clean(_unescape(body))
+    body = _clean(_unescape(_html_to_text(text)))
     if body:
         return body
-    title = _TITLE_RE.search(text)
-    return _clean(_unescape(_TAG_RE.sub(' ', title.group(1)))) if title else ''
+    title = _first_title(text)
+    return _clean(_unescape(_html_to_text(title, drop_blocks=False))) if title else ''
 
 
-def _json_message(data):
+def _json_message(data, depth=0):
     """The human text in an OpenStack JSON error body, or ''."""
+    if depth > _MAX_JSON_DEPTH:
+        return ''
     if isinstance(data, dict):
         err = data.get('error')
         if isinstance(err, dict):  # Keystone: {"error": {"code", "title", "message"}}
-            return _json_message(err) or str(err.get('title') or '')
+            return _json_message(err, depth + 1) or str(err.get('title') or '')
         if isinstance(err, str) and err:
             return err
         for key in ('message', 'explanation', 'detail', 'description', 'faultstring'):
@@ -238,34 +328,37 @@ def _json_message(data):
                 return value
         errors = data.get('errors')  # API-WG: {"errors": [{"title", "detail"}]}
         if isinstance(errors, list):
-            parts = [_json_message(e) for e in errors]
+            parts = [_json_message(e, depth + 1) for e in errors[:20]]
             return '; '.join(p for p in parts if p)
         if len(data) == 1:  # Nova style: {"itemNotFound": {"message": ..., "code": 404}}
-            return _json_message(list(data.values())[0])
+            return _json_message(list(data.values())[0], depth + 1)
         if isinstance(data.get('title'), str):
             return data['title']
     return ''
 
 
 def explanation_from_body(body, content_type=None):
-    """Extract the server's own explanation from an error body (Glance HTML or JSON, Keystone JSON)."""
+    """Extract the server's own explanation from an error body (Glance HTML or JSON, Keystone JSON).
+
+    Only the first MAX_ERROR_BODY characters are looked at, in time linear in their size.
+    """
     if body is None:
         return ''
     if isinstance(body, bytes):
-        body = body.decode('utf-8', 'replace')
-    text = body.strip()
+        body = body[:MAX_ERROR_BODY].decode('utf-8', 'replace')
+    text = body[:MAX_ERROR_BODY].strip()
     if not text:
         return ''
     ctype = (content_type or '').lower()
     if 'json' in ctype or text[:1] in ('{', '['):
         try:
             data = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):
             data = None
         if data is not None:
             message = _json_message(data)
-            if message:
-                return _clean(_unescape(_TAG_RE.sub(' ', _BR_RE.sub(' ', message))))
+            if isinstance(message, str) and message:
+                return _clean(_unescape(_html_to_text(message, drop_blocks=False)))
             return _clean(text)
     if 'html' in ctype or text.startswith('<'):
         return _html_text(text)

@@ -65,19 +65,27 @@ class MultiHasher:
 
 
 def file_chunks(path, chunk_size=CHUNK_SIZE, offset=0):
-    """Yield the bytes of a file in chunks, starting at offset. Never reads the whole file."""
+    """Yield the bytes of a file (a path, or a file object open for binary reading) in chunks, starting at offset.
+    Never reads the whole file."""
+    if hasattr(path, 'read'):
+        yield from _read_chunks(path, chunk_size, offset)
+        return
     with open(path, 'rb') as f:
-        if offset:
-            f.seek(offset)
-        while True:
-            chunk = f.read(chunk_size)
-            if not chunk:
-                break
-            yield chunk
+        yield from _read_chunks(f, chunk_size, offset)
+
+
+def _read_chunks(f, chunk_size, offset):
+    if offset:
+        f.seek(offset)
+    while True:
+        chunk = f.read(chunk_size)
+        if not chunk:
+            break
+        yield chunk
 
 
 def hash_file(path, algorithms, chunk_size=CHUNK_SIZE):
-    """Hash a local file with every algorithm in one pass; returns the MultiHasher."""
+    """Hash a local file (a path or a binary file object) with every algorithm in one pass; returns the MultiHasher."""
     hasher = MultiHasher(algorithms)
     for chunk in file_chunks(path, chunk_size):
         hasher.update(chunk)

@@ -9,15 +9,16 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import email.utils
+import math
 import re
 import time
 import traceback
 
 try:
-    from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
+    from urllib.parse import parse_qsl, quote, urljoin, urlsplit, urlunsplit
 except ImportError:  # pragma: no cover - Python 2 is not supported
     from urllib import quote  # noqa: F401 pylint: disable=no-name-in-module
-    from urlparse import parse_qsl, urlsplit, urlunsplit  # noqa: F401
+    from urlparse import parse_qsl, urljoin, urlsplit, urlunsplit  # noqa: F401
 
 try:
     import requests
@@ -34,11 +35,14 @@ except ImportError:  # urllib3 comes with requests; the module reports a missing
 
 from ansible_collections.osimg.glance.plugins.module_utils._auth import Authenticator, normalize_image_url
 from ansible_collections.osimg.glance.plugins.module_utils._errors import (
+    MAX_ERROR_BODY,
     REASONS,
     ApiError,
     ConfigError,
     ConnectionFailed,
     GlanceModuleError,
+    InvalidResponse,
+    RedirectRefused,
     RequestTimeout,
     ServiceUnavailable,
     Unauthorized,
@@ -54,6 +58,16 @@ RETRY_STATUSES = frozenset((429, 502, 503, 504))
 MAX_BACKOFF = 30.0
 MAX_RETRY_AFTER = 60.0
 MAX_PAGE_SIZE = 1000
+# Redirects: only GET and HEAD are followed, only within one origin, at most MAX_REDIRECTS in a row.
+REDIRECT_STATUSES = frozenset((301, 302, 303, 307, 308))
+SAFE_METHODS = frozenset(('GET', 'HEAD'))
+MAX_REDIRECTS = 5
+# A listing that has not ended after this many pages fails (a server sending endless next links): 25,000 images
+# at Glance's default page size, 1,000,000 when a limit asks for pages of MAX_PAGE_SIZE.
+MAX_PAGES = 1000
+# The largest body of a success answer read into memory (image data is streamed, never read whole).
+MAX_BODY = 64 * 1024 * 1024
+_READ_CHUNK = 64 * 1024
 
 _ERRNO_RE = re.compile(r'\[Errno -?\d+\] ([^\'")\]]+)')
 _SSL_RE = re.compile(r'\[SSL: [A-Z_]+\] ([^(\'"]+)')
@@ -111,6 +125,28 @@ def join_link(base, link):
     if prefix and link.startswith(prefix + '/v'):
         return urlunsplit((parts.scheme, parts.netloc, '', '', '')) + link
     return base.rstrip('/') + ('' if link.startswith('/') else '/') + link
+
+
+def origin(url):
+    """(scheme, host, port) of an absolute http(s) URL: what a credential is bound to. None for anything else."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:  # a port that is not a number, a bad IPv6 literal
+        return None
+    scheme = (parts.scheme or '').lower()
+    if scheme not in ('http', 'https') or not parts.hostname:
+        return None
+    return scheme, parts.hostname.lower(), port or (443 if scheme == 'https' else 80)
+
+
+def origin_text(url):
+    """scheme://host:port of url for a message; never its path, query or user info."""
+    found = origin(url)
+    if found is None:
+        return 'a location that is not an http(s) URL'
+    scheme, host, port = found
+    return '%s://%s:%d' % (scheme, '[%s]' % host if ':' in host else host, port)
 
 
 def _is_streaming(data):
@@ -175,19 +211,66 @@ def _retry_after(resp):
         seconds = float(value)
     except ValueError:
         try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            return None
-        if when is None:
-            return None
-        seconds = when.timestamp() - time.time()
+            seconds = email.utils.parsedate_to_datetime(value).timestamp() - time.time()
+        except (AttributeError, TypeError, ValueError, IndexError, OverflowError, OSError):
+            return None  # not a number of seconds nor an HTTP date: the usual backoff applies
+    if math.isnan(seconds):
+        return None
     return min(max(seconds, 0.0), MAX_RETRY_AFTER)
+
+
+def _read_body(resp, limit):
+    """Read at most limit bytes of a streamed response into it (resp.content); True when that was all of it."""
+    chunks, size = [], 0
+    for chunk in resp.iter_content(_READ_CHUNK):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            resp.close()
+            resp._content, resp._content_consumed = b''.join(chunks)[:limit], True  # pylint: disable=protected-access
+            return False
+    resp._content, resp._content_consumed = b''.join(chunks), True  # pylint: disable=protected-access
+    return True
+
+
+def _short_header(value, limit=128):
+    """A header value fit for a message: printable, and short."""
+    if not value:
+        return None
+    text = ''.join(c for c in str(value)[:limit] if c.isprintable())
+    return text or None
+
+
+if requests is not None:
+    class JsonResponse(requests.Response):
+        """A response whose json() raises a typed error, not ValueError, for a body that is not a JSON object.
+
+        Glance and Keystone answer every API call with a JSON object: anything else is an answer the module
+        cannot use, and the task fails saying so.
+        """
+
+        def json(self, **kwargs):
+            method = self.request.method if self.request is not None else None
+            try:
+                data = super(JsonResponse, self).json(**kwargs)
+            except (ValueError, RecursionError):
+                text = self.content[:200].decode('utf-8', 'replace')
+                raise InvalidResponse(method=method, url=self.url, status=self.status_code,
+                                      explanation='the server answered %r%s, which is not JSON'
+                                      % (text, '...' if len(self.content) > 200 else ''))
+            if not isinstance(data, dict):
+                raise InvalidResponse(method=method, url=self.url, status=self.status_code,
+                                      explanation='the server answered a JSON %s where a JSON object was expected'
+                                      % type(data).__name__)
+            return data
+else:  # pragma: no cover - the module reports the missing library
+    JsonResponse = None
 
 
 class HttpClient:
     """A requests.Session bound to one cloud: authenticates lazily, once per run, then talks to Glance/Keystone."""
 
-    def __init__(self, config, sleep=time.sleep, max_retries=4, backoff=1.0, session=None, warn=None):
+    def __init__(self, config, sleep=time.sleep, max_retries=4, backoff=1.0, session=None, warn=None, on_secret=None):
         if requests is None:
             raise GlanceModuleError('the Python library requests is required')
         self.config = config
@@ -201,7 +284,7 @@ class HttpClient:
         self.session.cert = config.cert
         self.timeout = config.api_timeout
         self.requests_sent = []
-        self.auth = None if config.auth_type == 'none' else Authenticator(config, self._send)
+        self.auth = None if config.auth_type == 'none' else Authenticator(config, self._send, on_token=on_secret)
         self._image_url = normalize_image_url(config.image_endpoint) if config.image_endpoint else None
 
     # -- endpoints and identity -------------------------------------------------------------
@@ -275,6 +358,56 @@ class HttpClient:
             self._warn('%s %s: %s; retrying in %.1fs (attempt %d of %d)' % (method, url, what, delay, attempt + 1,
                                                                             allowed))
 
+    def _exchange(self, method, url, params, json, data, headers, stream, ok):
+        """One request, its redirects handled here rather than by requests, its body read within bounds.
+
+        requests would follow any redirect, keep X-Auth-Token on the way to another host and send a password
+        body again after a 307: here a redirect is followed only for GET and HEAD, only within the origin
+        (scheme, host, port) the request was meant for, at most MAX_REDIRECTS times; any other fails.
+        verify is passed with each request: requests would otherwise let REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE
+        replace an explicit ca_cert or validate_certs: false.
+        """
+        redirects = 0
+        while True:
+            resp = self.session.request(method, url, params=params, json=json, data=data, headers=headers,
+                                        stream=True, timeout=self.timeout, verify=self.config.verify,
+                                        allow_redirects=False)
+            resp.__class__ = JsonResponse
+            if resp.status_code in REDIRECT_STATUSES and resp.status_code not in ok and resp.headers.get('Location'):
+                resp.close()
+                url, params, redirects = self._redirect_target(method, resp, redirects), None, redirects + 1
+                continue
+            if resp.status_code not in ok:
+                _read_body(resp, MAX_ERROR_BODY)
+            elif not stream and not _read_body(resp, MAX_BODY):
+                raise InvalidResponse(method=method, url=resp.url, status=resp.status_code,
+                                      explanation='the answer is larger than %d MiB, more than any Glance or '
+                                                  'Keystone answer; it was not read' % (MAX_BODY // (1024 * 1024)))
+            return resp
+
+    @staticmethod
+    def _redirect_target(method, resp, redirects):
+        """The URL to follow the redirect resp to (it has a Location).
+
+        Raises RedirectRefused, with the status, where it pointed (its origin) and why, for any redirect but one
+        of a GET or HEAD within its origin, up to MAX_REDIRECTS in a row.
+        """
+        target = urljoin(resp.url, resp.headers['Location'].strip())
+        here = origin(resp.url)
+        if origin(target) != here:
+            why = ('redirect to another origin, %s, refused: the request carries credentials (the token, or the '
+                   'password or secret sent to Keystone), which are only ever sent to the origin they are meant for, '
+                   '%s' % (origin_text(target), origin_text(resp.url)))
+        elif method not in SAFE_METHODS:
+            why = ('redirect to %s refused: a %s request is never redirected (it would be sent again with its body, '
+                   'or turned into a GET)' % (urlsplit(target).path or '/', method))
+        elif redirects >= MAX_REDIRECTS:
+            why = 'redirect refused: more than %d redirects in a row (a redirect loop?)' % MAX_REDIRECTS
+        else:
+            return target
+        raise RedirectRefused(method=method, url=resp.url, status=resp.status_code, explanation=why,
+                              hint='If the service moved, set auth_url or image_endpoint to its new address.')
+
     def _send(self, method, url, params=None, json=None, data=None, headers=None, stream=False, ok=OK_STATUSES,
               retry=None, auth_request=False):
         """Send one request with the retry policy; return the Response or raise a typed ApiError. No auth header logic."""
@@ -298,8 +431,7 @@ class HttpClient:
         while True:
             attempt += 1
             try:
-                resp = self.session.request(method, url, params=params, json=json, data=data, headers=headers,
-                                            stream=stream, timeout=self.timeout)
+                resp = self._exchange(method, url, params, json, data, headers, stream, ok)
             except requests.exceptions.SSLError as e:
                 self.requests_sent.append((method, shown_url, None))
                 raise ConnectionFailed(method=method, url=shown_url, explanation=_connection_reason(e), attempts=attempt,
@@ -337,6 +469,9 @@ class HttpClient:
             except (IOError, OSError) as e:  # e.g. a missing CA bundle or client certificate file
                 self.requests_sent.append((method, shown_url, None))
                 raise ConnectionFailed(method=method, url=shown_url, explanation=str(e), attempts=attempt)
+            except ApiError:  # a redirect refused, an answer too large to read
+                self.requests_sent.append((method, shown_url, None))
+                raise
             status = resp.status_code
             self.requests_sent.append((method, shown_url, status))
             if status in ok:
@@ -350,16 +485,12 @@ class HttpClient:
             raise self._error(method, shown_url, resp, attempt)
 
     def _error(self, method, url, resp, attempt):
-        try:
-            body = resp.content
-        except Exception:  # the body itself could not be read
-            body = b''
-        explanation = explanation_from_body(body, resp.headers.get('Content-Type'))
+        explanation = explanation_from_body(resp.content, resp.headers.get('Content-Type'))
         exhausted = resp.status_code in RETRY_STATUSES and attempt > 1
         cls = ServiceUnavailable if exhausted else error_for_status(resp.status_code)
-        reason = None if resp.status_code in REASONS else (resp.reason or None)  # Keystone says 'UNAUTHORIZED'
+        reason = None if resp.status_code in REASONS else _short_header(resp.reason)  # Keystone says 'UNAUTHORIZED'
         return cls(method=method, url=url, status=resp.status_code, explanation=explanation, reason=reason,
-                   attempts=attempt, exhausted=exhausted, request_id=resp.headers.get('x-openstack-request-id'))
+                   attempts=attempt, exhausted=exhausted, request_id=_short_header(resp.headers.get('x-openstack-request-id')))
 
     def _auth_headers(self, headers):
         hdrs = dict(headers or {})
@@ -372,19 +503,24 @@ class HttpClient:
 
     def request_url(self, method, url, params=None, json=None, data=None, headers=None, stream=False,
                     ok=OK_STATUSES, retry=None):
-        """request() for an absolute URL: adds the token; re-authenticates once on 401 (replayable bodies only)."""
+        """request() for an absolute URL: adds the token; re-authenticates once on 401 when the body can be sent again.
+
+        data may be a callable that returns the body: a stream that can be produced again (a file opened anew),
+        which is then resent after re-authenticating, like any other body. A one-off stream is not.
+        """
         reauthenticated = False
         while True:
             hdrs = self._auth_headers(headers)
+            body = data() if callable(data) else data
             try:
-                return self._send(method, url, params=params, json=json, data=data, headers=hdrs, stream=stream,
+                return self._send(method, url, params=params, json=json, data=body, headers=hdrs, stream=stream,
                                   ok=ok, retry=retry)
             except Unauthorized as e:
                 if self.auth is None:
                     e.hint = ('auth.token was refused (auth_type none sends it as it is).' if 'X-Auth-Token' in hdrs
                               else 'auth_type none sends no token: use Keystone auth, or give auth.token.')
                     raise
-                if reauthenticated or _is_streaming(data):
+                if reauthenticated or (_is_streaming(body) and not callable(data)):
                     raise
                 reauthenticated = True
                 self.auth.invalidate()
@@ -400,18 +536,15 @@ class HttpClient:
     def _json(resp):
         if resp.status_code == 204 or not resp.content:
             return {}
-        try:
-            return resp.json()
-        except ValueError:
-            raise ApiError(method=resp.request.method, url=resp.url, status=resp.status_code, reason='Invalid JSON',
-                           explanation='the server answered %r, which is not JSON' % resp.text[:200])
+        return resp.json()
 
     def get_json(self, path, *path_args, params=None, service='image'):
         return self._json(self.request('GET', path, *path_args, params=params, ok=(200,), service=service))
 
     # -- pagination -------------------------------------------------------------------------
     def paginate(self, path, *path_args, key='images', params=None, limit=None, service='image', page_size=None):
-        """Yield the items of every page (following the relative ``next`` links); stop after limit items."""
+        """Yield the items of every page, following ``next`` links within the endpoint's origin; stop after limit
+        items. A listing that has not ended after MAX_PAGES pages fails."""
         if limit is not None and limit <= 0:
             return
         base = self._base(service)
@@ -425,10 +558,23 @@ class HttpClient:
         repeated = [(k, v) for k, v in query if counts[k] > 1]
         url = base + build_path(path, *path_args)
         seen = set()
+        listed = set()
         count = 0
+        pages = 0
         while True:
+            shown = self._full_url(url, query)
             page = self._json(self.request_url('GET', url, params=query or None, ok=(200,)))
+            pages += 1
             items = page.get(key) or []
+            if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+                raise InvalidResponse(method='GET', url=shown,
+                                      explanation='%r in the answer is not a list of objects' % key)
+            ids = set(str(item.get('id')) for item in items if item.get('id') is not None)
+            if pages > 1 and ids and ids <= listed:
+                raise InvalidResponse(method='GET', url=shown, reason='Pagination loop',
+                                      explanation='page %d lists only %s already listed: the next links go round in '
+                                                  'a loop' % (pages, key))
+            listed.update(ids)
             for item in items:
                 yield item
                 count += 1
@@ -437,18 +583,36 @@ class HttpClient:
             link = page.get('next')
             if not link or not items:
                 return
-            url, query = self._next_request(base, link, repeated)
+            if pages >= MAX_PAGES:
+                raise InvalidResponse(method='GET', url=shown, reason='Too many pages',
+                                      explanation='the listing still had a next page after %d pages, the most this '
+                                                  'collection follows (its page cap); narrow it with filters or a '
+                                                  'limit' % MAX_PAGES)
+            url, query = self._next_request(base, link, repeated, shown)
             marker = (url, tuple(query))
             if marker in seen:
-                raise ApiError(method='GET', url=self._full_url(url, query), reason='Pagination loop',
-                               explanation='the server returned the same next link twice')
+                raise InvalidResponse(method='GET', url=self._full_url(url, query),
+                                      reason='Pagination loop', explanation='the server returned the same next link twice')
             seen.add(marker)
 
     @staticmethod
-    def _next_request(base, link, repeated):
+    def _next_request(base, link, repeated, shown):
         """URL and query pairs for a ``next`` link. Repeated keys (tag=a&tag=b) are restored from the first
-        request: Glance builds ``next`` from a plain dict and keeps only the last value of a repeated key."""
-        parts = urlsplit(link)
+        request: Glance builds ``next`` from a plain dict and keeps only the last value of a repeated key.
+
+        A link to another origin is refused: the token goes with every page.
+        """
+        if not isinstance(link, str):
+            raise InvalidResponse(method='GET', url=shown,
+                                  explanation='the next link is a JSON %s, not a string' % type(link).__name__)
+        parts = urlsplit(link.strip())
+        if parts.scheme or parts.netloc:
+            absolute = urljoin(base, link.strip())
+            if origin(absolute) != origin(base):
+                raise InvalidResponse(method='GET', url=shown, reason='Pagination link refused',
+                                      explanation='the next link points to another origin, %s; the token is only '
+                                                  'sent to %s' % (origin_text(absolute), origin_text(base)))
+            parts = urlsplit(absolute)
         target = join_link(base, urlunsplit((parts.scheme, parts.netloc, parts.path, '', '')))
         pairs = parse_qsl(parts.query, keep_blank_values=True)
         if repeated:
@@ -472,21 +636,15 @@ class HttpClient:
         if size is not None:
             hdrs['x-openstack-image-size'] = str(int(size))
         hdrs.update(headers or {})
+
+        def chunks():
+            pieces = _body_chunks(body() if replayable else body, chunk_size)
+            return hashing_iter(pieces, hasher) if hasher is not None else pieces
+
         # Authenticate first: a consumed stream cannot be sent again after a 401.
         self._ensure_token()
-        reauthenticated = False
-        while True:
-            chunks = _body_chunks(body() if replayable else body, chunk_size)
-            if hasher is not None:
-                chunks = hashing_iter(chunks, hasher)
-            try:
-                return self.request(method, path, *path_args, data=chunks, headers=hdrs, ok=(200, 201, 202, 204),
-                                    retry=False)
-            except Unauthorized:
-                if not replayable or reauthenticated or self.auth is None:
-                    raise
-                reauthenticated = True
-                self.auth.invalidate()
+        return self.request(method, path, *path_args, data=chunks if replayable else chunks(), headers=hdrs,
+                            ok=(200, 201, 202, 204), retry=False)
 
     def download(self, path, *path_args, offset=0, chunk_size=CHUNK_SIZE, headers=None, hasher=None):
         """GET path streamed; returns (response, iterator of chunks). Range: bytes=<offset>- when offset > 0."""

@@ -13,7 +13,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.osimg.glance.plugins.module_utils._config import SECRET_AUTH_KEYS, resolve_cloud_config
+from ansible_collections.osimg.glance.plugins.module_utils._config import resolve_cloud_config, secret_values
 from ansible_collections.osimg.glance.plugins.module_utils._errors import ApiError, GlanceModuleError
 from ansible_collections.osimg.glance.plugins.module_utils._glance import Glance
 from ansible_collections.osimg.glance.plugins.module_utils._http import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, HttpClient
@@ -73,28 +73,18 @@ def scrub(text, secrets):
     return text
 
 
-def _dict_secrets(value):
-    """Secret values (password, token, application_credential_secret) anywhere in a nested dict."""
-    found = []
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if key in SECRET_AUTH_KEYS and isinstance(item, str) and item:
-                found.append(item)
-            else:
-                found.extend(_dict_secrets(item))
-    return found
-
-
 class _SecretAwareModule(AnsibleModule):
     """AnsibleModule that knows the secrets of a cloud dict before it logs its invocation (syslog/journald).
 
     ``cloud`` cannot be no_log (a cloud name or region would then be masked everywhere), so the secrets in a
-    cloud dict join no_log_values here, before AnsibleModule.__init__ writes "Invoked with cloud=...".
+    cloud dict join no_log_values here, before AnsibleModule.__init__ writes "Invoked with cloud=...". That line
+    shows a dict option as Python prints it, a newline or a backslash in a secret escaped: the escaped form of
+    each secret (of ``auth`` too) is masked as well.
     """
 
     def _log_invocation(self):
-        for secret in _dict_secrets(self.params.get('cloud')):
-            self.no_log_values.add(secret)
+        for secret in secret_values(self.params.get('cloud')) + secret_values(self.params.get('auth')):
+            self.no_log_values.update((secret, repr(secret)[1:-1]))
         super(_SecretAwareModule, self)._log_invocation()
 
 
@@ -120,8 +110,9 @@ class GlanceModule:
         self._http = None
         self._glance = None
         self._secrets = set()
-        # A cloud given as a dict may hold secrets: mask them before anything can fail.
-        for secret in _dict_secrets(self.params.get('cloud')):
+        # A cloud given as a dict may hold secrets: mask them before anything can fail, and the secrets of
+        # both options without the spaces around them too (no_log masks only the value as given).
+        for secret in secret_values(self.params.get('cloud')) + secret_values(self.params.get('auth')):
             self._add_secret(secret)
 
     # -- state ------------------------------------------------------------------------------
@@ -153,7 +144,8 @@ class GlanceModule:
     @property
     def http(self):
         if self._http is None:
-            self._http = HttpClient(self.config, warn=self.warn)
+            # Every token Keystone issues is masked from the moment it is known.
+            self._http = HttpClient(self.config, warn=self.warn, on_secret=self._add_secret)
         return self._http
 
     @property
@@ -179,9 +171,7 @@ class GlanceModule:
             self.module.no_log_values.add(secret)
 
     def _scrub(self, text):
-        secrets = set(self._secrets)
-        secrets.update(_dict_secrets(self.params.get('auth')))
-        return scrub(text, secrets)
+        return scrub(text, self._secrets)
 
     def warn(self, msg):
         self.module.warn(self._scrub(msg))

@@ -18,11 +18,24 @@ description:
     then renames it into place. O(dest) is never left half-written, and data that fails verification never replaces
     an existing O(dest).
   - Idempotent. An existing O(dest) with the image's size and hash is not downloaded again.
+  - One run at a time. A run takes an exclusive lock on O(dest) (the file C(.<dest basename>.lock) beside it, removed
+    when the run ends; the kernel releases it if the run dies). A second run for the same O(dest), from the same
+    playbook or another one, waits for it up to O(lock_timeout) seconds, then finds the file the first one wrote
+    (and reports no change), or fails saying which lock it waited for.
   - Resumable. The partial file has a predictable name, C(.<dest basename>.<image id>.part), beside O(dest). When a
     transfer is interrupted (connection lost, timeout, task killed) it is kept, and the next run hashes what it
     holds and asks Glance only for the rest (HTTP C(Range)). If Glance answers with the whole data instead, the
     download starts again from zero. If resumed data fails verification, the module downloads once more from zero.
-  - A local write failure (disk full, quota, I/O error) or a failed verification removes the partial file.
+  - Private until done. The partial file is created with mode C(0600) (never through a symbolic link, never over an
+    existing file), and gets its final mode, owner and group (O(mode), or those of the O(dest) it replaces, or
+    C(0666) minus the umask) only once verified, just before the rename. A leftover at its name that is not a
+    regular file of the user running the module with a single link (a symbolic link, another user's file) is removed
+    with a warning, never written through; if it cannot be removed, the task fails.
+  - What is verified is what is on disk. The hash is computed from the data read back from the partial file, and
+    its size on disk is checked, before that same file is renamed into place. Glance sending more bytes than the
+    image's size stops the download with an error; nothing is renamed.
+  - A local write failure (disk full, quota, I/O error), more data than the image's size, or a failed verification
+    removes the partial file.
   - Memory use does not grow with the image size (1 MiB chunks; hashing runs in a second thread).
 extends_documentation_fragment:
   - osimg.glance.auth
@@ -67,6 +80,12 @@ options:
       - When the cloud reports no hash at all, a warning says that only the size was checked.
     type: bool
     default: true
+  lock_timeout:
+    description:
+      - How many seconds to wait for another run that is writing the same O(dest) (see the lock above).
+      - V(0) fails at once when another run holds the lock.
+    type: int
+    default: 600
   validate_certs:
     description:
       - Whether to verify the TLS certificates of Keystone and Glance.
@@ -78,6 +97,8 @@ notes:
   - The image must be C(active). Glance forbids downloading a C(deactivated) image (except to admins by default);
     the error says so.
   - Partial files from interrupted downloads of other images, or of older image ids, are never removed by this module.
+  - The lock works between runs on the same host (C(flock)); it is not meant for a destination on a network file
+    system shared by several hosts.
   - Like M(ansible.builtin.get_url) and C(curl -o), the module does not C(fsync) the data; the rename into place is
     atomic, but after a power loss the file system decides what survives.
 seealso:
@@ -147,12 +168,7 @@ diff:
     after: {description: "C(dest), C(size) and C(checksum) of the new file.", type: dict, returned: success}
 '''
 
-import os
-
-from ansible_collections.osimg.glance.plugins.module_utils._download import (
-    DownloadError, check_destination, check_has_data, expected_hash, fetch_to_part, part_path, remove_quietly, resolve_dest,
-)
-from ansible_collections.osimg.glance.plugins.module_utils._hashing import MultiHasher, hash_file
+from ansible_collections.osimg.glance.plugins.module_utils._download import download_image
 from ansible_collections.osimg.glance.plugins.module_utils._lookup import find_one_image
 from ansible_collections.osimg.glance.plugins.module_utils._module import GlanceModule
 
@@ -162,103 +178,19 @@ ARGUMENT_SPEC = dict(
     force=dict(type='bool', default=False),
     # The shared validate_certs loses its alias verify here (GlanceModule drops shared aliases a module uses).
     verify=dict(type='bool', default=True),
+    lock_timeout=dict(type='int', default=600),
 )
 
 
-class DownloadRun:
-    def __init__(self, gm):
-        self.gm = gm
-        self.p = gm.params
-        self.result = {'changed': False}
-
-    def algorithm(self, image):
-        """(algorithm, expected value or None) used to compare and verify."""
-        expected = expected_hash(image)
-        if expected:
-            try:
-                MultiHasher([expected[0]])
-                return expected
-            except ValueError:
-                if image.get('checksum'):
-                    return 'md5', image['checksum'].lower()
-                self.gm.warn('Glance hashed image %s with %s, which this Python cannot compute; only the size is '
-                             'checked.' % (image['id'], expected[0]))
-        elif self.p['verify']:
-            self.gm.warn('Image %s has no hash in Glance; only the size of the data is checked.' % image['id'])
-        return 'sha256', None
-
-    def existing(self, dest, image, algorithm):
-        """(size, digest or None) of an existing dest, hashing it only when its size matches."""
-        if not os.path.isfile(dest):
-            return None, None
-        size = os.path.getsize(dest)
-        if size != image['size']:
-            return size, None
-        try:
-            return size, hash_file(dest, [algorithm]).hexdigest(algorithm)
-        except (IOError, OSError):  # unreadable: replace it
-            return size, None
-
-    def run(self):
-        p = self.p
-        image = find_one_image(self.gm.glance, p['image'])
-        dest = resolve_dest(p['dest'], image)
-        check_destination(dest)
-        check_has_data(image)
-        algorithm, expected = self.algorithm(image)
-        size, digest = self.existing(dest, image, algorithm)
-        up_to_date = (size == image['size'] and digest is not None and (expected is None or digest == expected)
-                      and not p['force'])
-        after_digest = expected or digest
-        self.result.update(dest=dest, image_id=image['id'], size=image['size'],
-                           checksum={'algorithm': algorithm, 'value': after_digest},
-                           verified=bool(expected) and up_to_date)
-        before = {'dest': dest, 'size': size, 'checksum': digest} if size is not None else {}
-        if not up_to_date:
-            self.result['changed'] = True
-            if not self.gm.check_mode:
-                after_digest = self.download(image, dest, algorithm, expected)
-        self.result['diff'] = self.gm.diff(before, {'dest': dest, 'size': image['size'], 'checksum': after_digest})
-        self.set_attributes(dest)
-        return self.result
-
-    def download(self, image, dest, algorithm, expected):
-        """Fetch into the partial file, verify, rename into place; returns the digest of the data."""
-        part = part_path(dest, image['id'])
-        algorithms = [algorithm] if (self.p['verify'] or expected is None) else []
-        for attempt in (1, 2):
-            hasher, resumed_from = fetch_to_part(self.gm.glance, image, part, algorithms)
-            if hasher.size != image['size']:
-                raise DownloadError('Glance sent %d bytes for image %s but its size is %d; the %d bytes received were '
-                                    'kept in %s, run again to resume.' % (hasher.size, image['id'], image['size'],
-                                                                          hasher.size, part))
-            digest = hasher.hexdigest(algorithm) if algorithms else expected
-            if not (self.p['verify'] and expected) or digest == expected:
-                break
-            remove_quietly(part)
-            if resumed_from and attempt == 1:
-                self.gm.warn('The data resumed from a partial file did not verify; downloading again from zero.')
-                continue
-            raise DownloadError('Image %s: the downloaded data has %s %s, but Glance reports %s. The download was '
-                                'discarded and %s was left as it was.' % (image['id'], algorithm, digest, expected, dest))
-        if resumed_from:
-            self.result['resumed_from'] = resumed_from
-        self.gm.module.atomic_move(part, dest)
-        self.result['checksum']['value'] = digest
-        self.result['verified'] = bool(self.p['verify'] and expected)
-        return digest
-
-    def set_attributes(self, dest):
-        if self.gm.check_mode and not os.path.exists(dest):
-            return
-        module = self.gm.module
-        file_args = module.load_file_common_arguments(module.params, path=dest)
-        self.result['changed'] = module.set_fs_attributes_if_different(file_args, self.result['changed'])
+def run(module):
+    params = module.params
+    image = find_one_image(module.glance, params['image'])
+    return download_image(module, image, params['dest'], force=params['force'], verify=params['verify'],
+                          lock_timeout=params['lock_timeout'])
 
 
 def main():
-    gm = GlanceModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True, add_file_common_args=True)
-    gm.run(lambda gm: DownloadRun(gm).run())
+    GlanceModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True, add_file_common_args=True).run(run)
 
 
 if __name__ == '__main__':

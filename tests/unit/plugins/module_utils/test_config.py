@@ -269,6 +269,55 @@ def test_bad_yaml(dirs):
         resolve({'cloud': 'x'}, {}, dirs)
 
 
+# A parse error right at a password: PyYAML's message quotes the lines around it.
+BROKEN_AT_THE_PASSWORD = [
+    ('clouds.yaml', 'clouds:\n  c:\n    auth:\n      username: u\n      password: "s3cr3t-pw-value\n      x: [\n',
+     'line 7, column 1'),
+    ('clouds.yaml', 'clouds:\n  c:\n    auth:\n      password: s3cr3t-pw-value: nested\n', 'line 4, column 32'),
+    ('clouds.yaml', 'clouds:\n  c:\n    auth:\n      password: *s3cr3t-pw-value\n', 'line 4, column 17'),
+    ('secure.yaml', 'clouds:\n  c:\n    auth:\n\tpassword: s3cr3t-pw-value\n', 'line 4, column 1'),
+    ('clouds.json', '{"clouds": {"c": {"auth": {"password": "s3cr3t-pw-value" "x"}}}}', 'line 1, column 58'),
+]
+
+
+@pytest.mark.parametrize('name, text, place', BROKEN_AT_THE_PASSWORD)
+def test_parse_errors_give_the_place_never_the_text(dirs, name, text, place):
+    cwd, home, tmp = dirs
+    if name == 'secure.yaml':
+        write(tmp / 'cwd' / 'clouds.yaml', 'clouds:\n  c:\n    auth: {auth_url: "http://x/v3", username: u}\n')
+    path = write(tmp / 'cwd' / name, text)
+    with pytest.raises(ConfigError) as exc:
+        resolve({'cloud': 'c'}, {}, dirs)
+    message = str(exc.value)
+    assert message.startswith('cannot parse %s: invalid ' % path) and place in message
+    assert 's3cr3t' not in message and 'pw-value' not in message
+
+
+def test_a_file_that_is_not_utf8_names_the_line_only(dirs):
+    cwd, home, tmp = dirs
+    (tmp / 'cwd' / 'clouds.yaml').write_bytes(b'clouds:\n  c:\n    auth:\n      password: s3cr3t\xff\n')
+    with pytest.raises(ConfigError) as exc:
+        resolve({'cloud': 'c'}, {}, dirs)
+    assert 'is not UTF-8 text (line 4' in str(exc.value) and 's3cr3t' not in str(exc.value)
+
+
+@pytest.mark.parametrize('value', [12345678, 1.5, True, ['a'], {'a': 'b'}])
+def test_a_secret_that_is_not_a_string_is_refused_without_showing_it(dirs, value):
+    with pytest.raises(ConfigError) as exc:
+        resolve({'cloud': {'auth': {'auth_url': 'http://x/v3', 'username': 'u', 'password': value}}}, {}, dirs)
+    assert 'auth.password of the cloud option (a dict) is a %s, not a string: quote it' % type(value).__name__ in str(exc.value)
+    assert str(value) not in str(exc.value).replace(type(value).__name__, '')
+
+
+def test_secret_values_finds_every_secret_at_any_depth_and_type():
+    cloud = {'auth': {'password': 12345678, 'username': 'u'},
+             'regions': [{'name': 'R1', 'values': {'auth': {'password': 'region-pw'}}},
+                         {'name': 'R2', 'values': {'auth': {'token': ' padded-token\n', 'application_credential_secret': 4.5}}}],
+             'password': ['list-pw', {'deep': 'dict-pw'}], 'token': None, 'secret_flag': True}
+    assert sorted(_config.secret_values(cloud)) == sorted([
+        '12345678', 'region-pw', ' padded-token\n', 'padded-token', '4.5', 'list-pw', 'dict-pw'])
+
+
 # -- normalisation -----------------------------------------------------------------------------
 
 @pytest.mark.parametrize('value, expected', [

@@ -18,11 +18,12 @@ from ansible_collections.osimg.glance.plugins.module_utils import _download
 from ansible_collections.osimg.glance.plugins.module_utils._download import (
     BackgroundHasher,
     DownloadError,
+    PartFile,
     check_destination,
     check_has_data,
+    choose_hash,
     content_range_start,
     default_filename,
-    expected_hash,
     fetch_to_part,
     part_path,
     resolve_dest,
@@ -104,14 +105,19 @@ def test_check_has_data(image):
         check_has_data(image)
 
 
-@pytest.mark.parametrize('image, expected', [
-    (IMAGE, ('sha512', IMAGE['os_hash_value'])),
-    ({'os_hash_algo': 'SHA256', 'os_hash_value': 'ABC', 'checksum': 'x'}, ('sha256', 'abc')),
-    ({'os_hash_algo': None, 'os_hash_value': None, 'checksum': 'ABC'}, ('md5', 'abc')),
-    ({}, None),
+@pytest.mark.parametrize('image, expected, warning', [
+    (IMAGE, ('sha512', IMAGE['os_hash_value']), None),
+    ({'id': ID, 'os_hash_algo': 'SHA256', 'os_hash_value': 'ABC', 'checksum': 'x'}, ('sha256', 'abc'), None),
+    ({'id': ID, 'os_hash_algo': None, 'os_hash_value': None, 'checksum': 'ABC'}, ('md5', 'abc'), None),
+    ({'id': ID, 'os_hash_algo': 'nohash', 'os_hash_value': 'ab', 'checksum': 'CD'}, ('md5', 'cd'), None),
+    ({'id': ID, 'os_hash_algo': 'nohash', 'os_hash_value': 'ab'}, ('sha256', None), 'cannot compute'),
+    ({'id': ID}, ('sha256', None), 'has no hash in Glance'),
 ])
-def test_expected_hash_prefers_multihash(image, expected):
-    assert expected_hash(image) == expected
+def test_choose_hash_prefers_multihash(image, expected, warning):
+    warnings = []
+    assert choose_hash(image, True, warnings.append) == expected
+    assert [w for w in warnings if warning and warning in w] == warnings
+    assert bool(warnings) is bool(warning)
 
 
 # ---- resume decision ----
@@ -139,11 +145,15 @@ def test_content_range_start(header, start):
     assert content_range_start(resp) == start
 
 
-def test_background_hasher_matches_hashlib():
-    background = BackgroundHasher(MultiHasher(['sha512']), depth=2)
+def test_background_hasher_hashes_what_is_on_disk(tmp_path):
+    part = PartFile(str(tmp_path / 'p'))
+    background = BackgroundHasher(MultiHasher(['sha512']), part.fd, depth=2)
     for i in range(0, len(DATA), 65536):
-        background.update(DATA[i:i + 65536])
+        part.write_at(i, DATA[i:i + 65536])
+        # what is handed over is not what counts: the hash is of the bytes read back from the file
+        background.update(i, b'\0' * len(DATA[i:i + 65536]))
     assert background.finish().hexdigest('sha512') == IMAGE['os_hash_value']
+    part.close()
 
 
 # ---- fetch_to_part against the fake transport ----
@@ -152,6 +162,14 @@ def cloud():
     client, transport, dummy = make_client()
     transport.add_token()
     return Glance(client), transport
+
+
+def fetch(glance, image, path, algorithms=('sha512',)):
+    part = PartFile(path)
+    try:
+        return fetch_to_part(glance, image, part, list(algorithms))
+    finally:
+        part.close()
 
 
 def ranged(request, data=DATA, status=206, start=None):
@@ -167,7 +185,7 @@ def test_fresh_download(cloud, tmp_path):
     glance, transport = cloud
     transport.add('GET', FILE, body=DATA)
     part = str(tmp_path / 'p')
-    hasher, resumed = fetch_to_part(glance, IMAGE, part, ['sha512'])
+    hasher, resumed = fetch(glance, IMAGE, part)
     assert resumed is None and hasher.hexdigest('sha512') == IMAGE['os_hash_value']
     assert open(part, 'rb').read() == DATA
     assert 'Range' not in transport.requests[-1].headers
@@ -178,7 +196,7 @@ def test_resume_asks_for_the_rest(cloud, tmp_path):
     transport.add('GET', FILE, func=ranged)
     part = tmp_path / 'p'
     part.write_bytes(DATA[:1000000])
-    hasher, resumed = fetch_to_part(glance, IMAGE, str(part), ['sha512'])
+    hasher, resumed = fetch(glance, IMAGE, str(part))
     assert resumed == 1000000
     assert transport.requests[-1].headers['Range'] == 'bytes=1000000-'
     assert hasher.size == len(DATA) and hasher.hexdigest('sha512') == IMAGE['os_hash_value']
@@ -190,7 +208,7 @@ def test_a_200_to_a_range_request_restarts_from_zero(cloud, tmp_path):
     transport.add('GET', FILE, func=lambda request: ranged(request, status=200))
     part = tmp_path / 'p'
     part.write_bytes(b'x' * 1000)
-    hasher, resumed = fetch_to_part(glance, IMAGE, str(part), ['sha512'])
+    hasher, resumed = fetch(glance, IMAGE, str(part))
     assert resumed is None and hasher.hexdigest('sha512') == IMAGE['os_hash_value']
     assert part.read_bytes() == DATA
 
@@ -201,7 +219,7 @@ def test_a_206_at_another_offset_restarts_from_zero(cloud, tmp_path):
     transport.add('GET', FILE, func=ranged)
     part = tmp_path / 'p'
     part.write_bytes(DATA[:1000])
-    hasher, resumed = fetch_to_part(glance, IMAGE, str(part), ['sha512'])
+    hasher, resumed = fetch(glance, IMAGE, str(part))
     assert resumed is None and hasher.hexdigest('sha512') == IMAGE['os_hash_value']
     assert part.read_bytes() == DATA
     assert [r.headers.get('Range') for r in transport.requests[1:]] == ['bytes=1000-', None]
@@ -213,7 +231,7 @@ def test_416_restarts_from_zero(cloud, tmp_path):
     transport.add('GET', FILE, body=DATA)
     part = tmp_path / 'p'
     part.write_bytes(DATA[:10])
-    hasher, resumed = fetch_to_part(glance, IMAGE, str(part), ['sha512'])
+    hasher, resumed = fetch(glance, IMAGE, str(part))
     assert resumed is None and part.read_bytes() == DATA
     assert 'Range' not in transport.requests[-1].headers
 
@@ -222,7 +240,7 @@ def test_complete_part_needs_no_request(cloud, tmp_path):
     glance, transport = cloud
     part = tmp_path / 'p'
     part.write_bytes(DATA)
-    hasher, resumed = fetch_to_part(glance, IMAGE, str(part), ['sha512'])
+    hasher, resumed = fetch(glance, IMAGE, str(part))
     assert resumed == len(DATA) and hasher.hexdigest('sha512') == IMAGE['os_hash_value']
     assert len(transport.requests) == 0
 
@@ -232,7 +250,7 @@ def test_oversized_part_is_discarded(cloud, tmp_path):
     transport.add('GET', FILE, body=DATA)
     part = tmp_path / 'p'
     part.write_bytes(DATA + b'extra')
-    hasher, resumed = fetch_to_part(glance, IMAGE, str(part), ['sha512'])
+    hasher, resumed = fetch(glance, IMAGE, str(part))
     assert resumed is None and part.read_bytes() == DATA
 
 
@@ -240,7 +258,7 @@ def test_204_means_no_data(cloud, tmp_path):
     glance, transport = cloud
     transport.add('GET', FILE, status=204)
     with pytest.raises(DownloadError, match='has no data'):
-        fetch_to_part(glance, IMAGE, str(tmp_path / 'p'), ['sha512'])
+        fetch(glance, IMAGE, str(tmp_path / 'p'))
     assert not (tmp_path / 'p').exists()
 
 
@@ -249,7 +267,7 @@ def test_deactivated_403_is_explained(cloud, tmp_path):
     transport.add('GET', FILE, status=403, body='<html><body><h1>403 Forbidden</h1>The requested image has been '
                                                 'deactivated. Image data download is forbidden.</body></html>')
     with pytest.raises(Forbidden) as exc:
-        fetch_to_part(glance, dict(IMAGE, status='deactivated'), str(tmp_path / 'p'), ['sha512'])
+        fetch(glance, dict(IMAGE, status='deactivated'), str(tmp_path / 'p'))
     assert 'Reactivate it first' in str(exc.value) and exc.value.status == 403
 
 
@@ -278,42 +296,25 @@ def test_interrupted_transfer_keeps_the_part_and_then_resumes(cloud, tmp_path):
     transport.add('GET', FILE, func=ranged)
     part = tmp_path / 'p'
     with pytest.raises(ConnectionFailed) as exc:
-        fetch_to_part(glance, IMAGE, str(part), ['sha512'])
+        fetch(glance, IMAGE, str(part))
     assert part.read_bytes() == DATA[:2 * 1024 * 1024]
     assert 'run the task again to resume' in str(exc.value)
-    hasher, resumed = fetch_to_part(glance, IMAGE, str(part), ['sha512'])
+    hasher, resumed = fetch(glance, IMAGE, str(part))
     assert resumed == 2 * 1024 * 1024 and hasher.hexdigest('sha512') == IMAGE['os_hash_value']
-
-
-class FullDisk:
-    def __init__(self, real, limit):
-        self.real = real
-        self.limit = limit
-        self.written = 0
-
-    def write(self, data):
-        if self.written + len(data) > self.limit:
-            raise OSError(errno.ENOSPC, 'No space left on device')
-        self.written += len(data)
-        return self.real.write(data)
-
-    def __getattr__(self, name):
-        return getattr(self.real, name)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *args):
-        self.real.close()
 
 
 def test_disk_full_removes_the_part(cloud, tmp_path, monkeypatch):
     glance, transport = cloud
     transport.add('GET', FILE, body=DATA)
-    real_open = open
-    monkeypatch.setattr(_download, 'open', lambda path, mode: FullDisk(real_open(path, mode), 1024 * 1024),
-                        raising=False)
+    real_pwrite = os.pwrite
+
+    def pwrite(fd, data, offset):
+        if offset + len(data) > 1024 * 1024:
+            raise OSError(errno.ENOSPC, 'No space left on device')
+        return real_pwrite(fd, data, offset)
+
+    monkeypatch.setattr(_download.os, 'pwrite', pwrite)
     with pytest.raises(DownloadError, match='no space left') as exc:
-        fetch_to_part(glance, IMAGE, str(tmp_path / 'p'), ['sha512'])
+        fetch(glance, IMAGE, str(tmp_path / 'p'))
     assert 'partial file was removed' in str(exc.value)
     assert not (tmp_path / 'p').exists()

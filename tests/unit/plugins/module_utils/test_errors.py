@@ -6,6 +6,8 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import time
+
 import pytest
 
 from ansible_collections.osimg.glance.plugins.module_utils._errors import (
@@ -74,6 +76,26 @@ KEYSTONE_401_JSON = ('{"error":{"code":401,"message":"The request you have made 
 ])
 def test_explanation_from_body(body, ctype, expected):
     assert explanation_from_body(body, ctype) == expected
+
+
+# Bodies made to make backtracking regular expressions take quadratic time: each is 64 KiB, the most the HTTP
+# client reads of an error body.
+HOSTILE_BODIES = ['<a' * 32768, '<!--' * 16384, '<script>' * 8192, '<title>x' * 8192, '<' + 'a' * 65535,
+                  '<br' + ' ' * 65533, '<h1>' + '</h1 ' * 16383]
+
+
+@pytest.mark.parametrize('body', HOSTILE_BODIES)
+def test_a_hostile_html_body_is_explained_in_linear_time(body):
+    started = time.monotonic()
+    explanation = explanation_from_body(body, 'text/html')
+    assert time.monotonic() - started < 0.5
+    assert len(explanation) <= 2003
+
+
+def test_only_the_start_of_a_huge_body_is_looked_at():
+    started = time.monotonic()
+    assert explanation_from_body('<p>why</p>' + '<a' * 5000000, 'text/html').startswith('why <a<a')
+    assert time.monotonic() - started < 0.5
 
 
 def test_explanation_is_truncated():

@@ -27,6 +27,7 @@ from ansible_collections.osimg.glance.plugins.module_utils._errors import (
     ServiceUnavailable,
     Unauthorized,
 )
+from ansible_collections.osimg.glance.plugins.module_utils import _http
 from ansible_collections.osimg.glance.plugins.module_utils._hashing import MultiHasher
 from ansible_collections.osimg.glance.plugins.module_utils._http import (
     HttpClient,
@@ -272,6 +273,17 @@ def test_retry_after_seconds_is_honoured(cloud):
     assert sleeps == [7.0]
 
 
+@pytest.mark.parametrize('value, expected', [
+    ('5', 5.0), (' 2.5 ', 2.5), ('-3', 0.0), ('nan', None), ('NaN', None), ('inf', 60.0), ('-inf', 0.0),
+    ('1e400', 60.0), ('soon', None), ('Fri, 31 Dec 99999 23:59:59 GMT', None), ('Mon, 99 Foo 2024 99:99:99 GMT', None),
+    ('5, 5', None), ('', None),
+])
+def test_retry_after_values_a_server_could_send(value, expected):
+    resp = requests.Response()
+    resp.headers['Retry-After'] = value
+    assert _http._retry_after(resp) == expected
+
+
 def test_retry_after_http_date_is_honoured_and_capped(cloud):
     client, transport, sleeps = cloud
     soon = email.utils.formatdate(time.time() + 20, usegmt=True)
@@ -469,7 +481,14 @@ def test_paginate_other_keys_and_absolute_next(cloud):
 def test_paginate_detects_loops(cloud):
     client, transport, dummy = cloud
     transport.add('GET', IMAGES, json_body=page(['a'], '/v2/images?marker=a'))
-    with pytest.raises(GlanceModuleError, match='same next link'):
+    with pytest.raises(GlanceModuleError, match='page 2 lists only images already listed: the next links go round'):
+        list(client.paginate('/v2/images'))
+
+
+def test_paginate_detects_a_repeated_next_link_of_items_without_ids(cloud):
+    client, transport, dummy = cloud
+    transport.add('GET', IMAGES, json_body={'images': [{'name': 'no id'}], 'next': '/v2/images?marker=a'})
+    with pytest.raises(GlanceModuleError, match='same next link twice'):
         list(client.paginate('/v2/images'))
 
 
