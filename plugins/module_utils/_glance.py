@@ -268,3 +268,51 @@ class Glance:
             projects = self.http.get_json('/auth/projects', service='identity').get('projects') or []
             projects = [p for p in projects if p.get('name') == ref]
         return projects or []
+
+    # -- discovery, quota usage and the image cache ---------------------------------------------
+    # (glance_info, glance_image_cache, glance_image_cache_info and the upload preflight)
+    def get_versions(self):
+        """The API versions the endpoint lists (GET /versions; GET / would answer 300 with the same body)."""
+        return self.http.get_json('/versions').get('versions') or []
+
+    def get_import_methods(self):
+        """The enabled import methods (``import-methods.value`` of GET /v2/info/import)."""
+        return list((self.get_import_info().get('import-methods') or {}).get('value') or [])
+
+    def get_stores_detail(self):
+        """GET /v2/info/stores/detail: the stores with type, weight and properties (admin only by default)."""
+        return self.http.get_json('/v2/info/stores/detail').get('stores') or []
+
+    def get_usage(self):
+        """Quota usage of the caller's project (GET /v2/info/usage): {resource: {'usage': n, 'limit': n}}.
+
+        Empty when Glance does not use Keystone unified limits (``use_keystone_limits``).
+        """
+        return self.http.get_json('/v2/info/usage').get('usage') or {}
+
+    def get_cache(self):
+        """GET /v2/cache: {'cached_images': [entry dicts], 'queued_images': [image ids]} of the node that answers."""
+        try:
+            state = self.http.get_json('/v2/cache')
+        except Forbidden as err:
+            err.hint = 'The image cache API is for admins by default (policy manage_image_cache).'
+            raise
+        except NotFound as err:
+            err.hint = ('The image cache API needs Glance API v2.14 or newer, with an image_cache_dir set by the '
+                        'operator.')
+            raise
+        return {'cached_images': list(state.get('cached_images') or []),
+                'queued_images': list(state.get('queued_images') or [])}
+
+    def queue_image_for_caching(self, image_id):
+        # Queueing an image that is already queued or cached changes nothing, so the PUT may be retried.
+        self.http.request('PUT', '/v2/cache/{0}', image_id, ok=(200, 202, 204))
+
+    def remove_cached_image(self, image_id):
+        """DELETE /v2/cache/{id}: the image leaves both the cache and the queue."""
+        self.http.request('DELETE', '/v2/cache/{0}', image_id, ok=(200, 204))
+
+    def clear_cache(self, target=None):
+        """DELETE /v2/cache; target 'cache' or 'queue' clears only that, None clears both."""
+        headers = {'x-image-cache-clear-target': target} if target else None
+        self.http.request('DELETE', '/v2/cache', headers=headers, ok=(200, 204))

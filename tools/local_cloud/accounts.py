@@ -23,6 +23,8 @@ TEST_ACCOUNTS = (
     Account("admin", "admin", "admin", "admin"),
     Account("demo", "demo", "demo", "member"),
     Account("alt", "alt", "alt", "member"),
+    # A project with a small quota (tools/local_cloud/limits.py), so tests can fill it.
+    Account("quota", "quota", "quota", "member"),
 )
 # Glance's own user for keystone_authtoken.
 SERVICE_ACCOUNT = Account("glance", "glance", "service", "admin")

@@ -2,6 +2,7 @@
 
 import hashlib
 
+from . import limits
 from .fsutil import enable_sqlite_wal
 from .install import pins_text
 from .procs import run_logged
@@ -83,7 +84,15 @@ def config_text(settings, service_password):
         f"lock_path = {glance_dir / 'locks'}",
         "",
     ]
+    lines += cache_config_lines(settings) + limits.glance_config_lines(settings, service_password)
     return "\n".join(lines)
+
+
+def cache_config_lines(settings):
+    # The cache API (/v2/cache) needs only a cache dir; an image queued through it is fetched into
+    # the cache by a worker thread of the API. The caching middleware is left out of the pipeline,
+    # so downloads are not served from the cache.
+    return ["[DEFAULT]", f"image_cache_dir = {settings.glance_dir / 'image-cache'}", ""]
 
 
 # Glance's WSGI entry point, with every SQLite transaction opened as BEGIN IMMEDIATE.
@@ -127,6 +136,9 @@ def launch(settings, service_password):
         "--add-header", "Connection: close",
         # Glance re-runs sys.executable to call qemu-img; under uwsgi that would be uwsgi itself.
         "--py-sys-executable", python,
+        # Each worker loads Glance itself: the image cache's worker thread, started when the app
+        # loads, would otherwise run only in the master and never fetch a queued image.
+        "--lazy-apps",
     ]
     conf = config_path(settings)
     wsgi = settings.glance_dir / f"{WSGI_MODULE}.py"

@@ -5,6 +5,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+from . import limits
 from .accounts import ALL_ACCOUNTS
 from .errors import LocalCloudError
 from .procs import LOOPBACK_OPENER
@@ -112,5 +113,7 @@ def register(settings, passwords):
     client.login("admin", passwords["admin"], {"system": {"all": True}})
     role_ids = {role: client.ensure("roles", "role", {"name": role})["id"] for role in ROLES}
     ensure_image_service(client, settings.glance_url)
-    return {account.key: ensure_account(client, account, passwords[account.key], role_ids)
-            for account in ALL_ACCOUNTS}
+    accounts = {account.key: ensure_account(client, account, passwords[account.key], role_ids)
+                for account in ALL_ACCOUNTS}
+    limits.register(client, accounts, role_ids)
+    return accounts

@@ -1,6 +1,6 @@
 """What `up` hands to people and tests: clouds.yaml, secure.yaml, cloud.json, integration config."""
 
-from . import glance
+from . import glance, limits
 from .accounts import TEST_ACCOUNTS
 from .fsutil import read_json, to_yaml, write_json, write_private
 from .settings import REGION
@@ -23,6 +23,7 @@ def cloud_document(settings, users):
         "region": REGION,
         "stores": list(glance.STORES),
         "default_store": glance.DEFAULT_STORE,
+        "quota_limits": dict(limits.QUOTA_PROJECT_LIMITS),
         "users": {account.key: dict(users[account.key], cloud=account.cloud_name)
                   for account in TEST_ACCOUNTS},
     }
