@@ -12,7 +12,7 @@ import pytest
 
 from ansible_collections.osimg.glance.plugins.module_utils._errors import Forbidden, NotFound
 from ansible_collections.osimg.glance.plugins.module_utils._glance import Glance
-from ansible_collections.osimg.glance.tests.unit.plugins.module_utils.test_transport import IMAGE_URL, make_client
+from ansible_collections.osimg.glance.tests.unit.fake_glance import IMAGE_URL, make_client
 
 UUID = '5f3b1b0e-8d61-4f0a-9a43-8f2f2c6b1e2d'
 GLANCE_403 = '<html><body><h1>403 Forbidden</h1>You are not authorized to complete cache_list action.</body></html>'

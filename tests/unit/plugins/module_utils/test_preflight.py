@@ -21,11 +21,7 @@ from ansible_collections.osimg.glance.plugins.module_utils._preflight import (
     quota_claims,
     refused_claim,
 )
-from ansible_collections.osimg.glance.tests.unit.plugins.module_utils.test_transport import (
-    IMAGE_URL,
-    PROJECT_ID,
-    make_client,
-)
+from ansible_collections.osimg.glance.tests.unit.fake_glance import IMAGE_URL, PROJECT_ID, make_client
 
 USAGE = IMAGE_URL + '/v2/info/usage'
 STORES = IMAGE_URL + '/v2/info/stores'

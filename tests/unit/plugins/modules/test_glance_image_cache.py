@@ -10,12 +10,7 @@ import pytest
 
 from ansible_collections.osimg.glance.plugins.modules import glance_image_cache, glance_image_cache_info
 from ansible_collections.osimg.glance.plugins.modules.glance_image_cache import predict
-from ansible_collections.osimg.glance.tests.unit.plugins.module_utils.test_module import (  # noqa: F401 pylint: disable=unused-import
-    AUTH,
-    fake_cloud,
-    run_module,
-)
-from ansible_collections.osimg.glance.tests.unit.plugins.module_utils.test_transport import IMAGE_URL
+from ansible_collections.osimg.glance.tests.unit.fake_glance import AUTH, IMAGE_URL, PROJECT_ID, run_module
 
 A = '5f3b1b0e-8d61-4f0a-9a43-8f2f2c6b1e2d'
 B = '9b3d4a92-7bd1-4a0d-9a43-6b4d1c2f0e11'
@@ -32,7 +27,7 @@ def cache_body(cached=(), queued=()):
 
 
 def image(image_id, status='active', name='img'):
-    return {'id': image_id, 'name': name, 'status': status}
+    return {'id': image_id, 'name': name, 'status': status, 'owner': PROJECT_ID, 'visibility': 'private'}
 
 
 def run(args, capsys, check_mode=False, diff=False):

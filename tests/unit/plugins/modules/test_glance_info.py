@@ -9,12 +9,7 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.osimg.glance.plugins.modules import glance_info
-from ansible_collections.osimg.glance.tests.unit.plugins.module_utils.test_module import (  # noqa: F401 pylint: disable=unused-import
-    AUTH,
-    fake_cloud,
-    run_module,
-)
-from ansible_collections.osimg.glance.tests.unit.plugins.module_utils.test_transport import IMAGE_URL
+from ansible_collections.osimg.glance.tests.unit.fake_glance import AUTH, IMAGE_URL, run_module
 
 VERSIONS = {'versions': [{'id': 'v2.17', 'status': 'SUPPORTED', 'links': []},
                          {'id': 'v2.18', 'status': 'CURRENT', 'links': []}]}
