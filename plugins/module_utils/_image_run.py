@@ -38,6 +38,7 @@ from ansible_collections.osimg.glance.plugins.module_utils._lookup import (
     pick_one_image,
     resolve_project_id,
 )
+from ansible_collections.osimg.glance.plugins.module_utils._preflight import check_upload
 
 # Statuses of an image whose data is being written (by another run, or by Glance's import).
 BUSY_STATUSES = ('saving', 'importing', 'uploading')
@@ -177,6 +178,8 @@ class ImageRun:
             body.setdefault('container_format', 'bare')
         keys = set(body) - set(['id'])
         source = open_source(request, self.glance.http.timeout)
+        if request.brings_data:
+            self.preflight(source, new_image=True)
         if self.check_mode:
             if source is not None:
                 source.close()
@@ -267,6 +270,19 @@ class ImageRun:
         if done(image):
             return image
         return wait_for_image(self.glance, image['id'], SETTLED_STATUSES, self.request.timeout, done=done)
+
+    def preflight(self, source=None, new_image=False):
+        """Refuse, before any data moves, what Glance would refuse: a full quota, an unknown store, a disabled
+        import method (closing the opened source)."""
+        request = self.request
+        size = request.local_size if request.filename else (source.size if source is not None else None)
+        try:
+            check_upload(self.glance, size=size, stores=request.stores, import_method=request.import_method,
+                         new_image=new_image)
+        except GlanceModuleError:
+            if source is not None:
+                source.close()
+            raise
 
     def post_image(self, body):
         try:
@@ -374,6 +390,7 @@ class ImageRun:
 
     def fill_queued(self, current, fields):
         """An existing image without data: upload into it (it is never deleted on failure)."""
+        self.preflight()
         result = self.converge(current, fields)
         result['changed'] = True
         if self.check_mode:

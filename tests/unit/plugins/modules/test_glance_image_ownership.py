@@ -15,6 +15,7 @@ from ansible_collections.osimg.glance.plugins.modules import glance_image_member
 from ansible_collections.osimg.glance.tests.unit.fake_glance import (
     AUTH,
     IMAGE_ID,
+    IMAGE_URL,
     IMAGES,
     ONE_IMAGE,
     PROJECT_ID,
@@ -229,3 +230,17 @@ def test_a_run_whose_upload_meets_another_runs_upload_waits_for_it_instead_of_de
     assert rc == 0, result
     assert result['image']['status'] == 'active'
     assert not [w for w in writes(fake_cloud) if w[0] == 'DELETE']
+
+
+def test_a_full_quota_fails_before_the_image_is_created(fake_cloud, capsys, tmp_path):
+    fake_cloud.add_token()
+    lookup_returns(fake_cloud)
+    fake_cloud.add('GET', IMAGE_URL + '/v2/info/usage', json_body={'usage': {
+        'image_size_total': {'usage': 9, 'limit': 10}, 'image_count_total': {'usage': 1, 'limit': 100},
+        'image_stage_total': {'usage': 0, 'limit': -1}, 'image_count_uploading': {'usage': 0, 'limit': -1}}})
+    big = tmp_path / 'big.raw'
+    big.write_bytes(b'\0' * (3 * 1024 * 1024))
+    rc, result = run({'name': 'cirros', 'filename': str(big), 'disk_format': 'raw'}, capsys)
+    assert rc == 1
+    assert 'quota' in result['msg'] and 'image_size_total' in result['msg']
+    assert writes(fake_cloud) == []
