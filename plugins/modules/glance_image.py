@@ -161,6 +161,38 @@ options:
       - Expected hash of the data, as V(sha256:<hex>), V(sha512:<hex>) or V(md5:<hex>).
         Uploaded or imported data must match it; an existing image whose hashes differ counts as
         changed data (see O(on_data_change)).
+      - With O(decompress), the hash of the decompressed data, which is what Glance stores. The hash
+        of the compressed file (as C(SHA256SUMS) files list it) goes in O(source_checksum).
+    type: str
+  decompress:
+    description:
+      - Decompress the data of O(filename) or O(url) while it streams into Glance, so the image holds
+        the decompressed data. Nothing is written to disk and memory stays bounded.
+      - V(gzip), V(bzip2) or V(xz) name the format. V(auto) takes it from the suffix of the file name
+        or of the URL's path (C(.gz), C(.bz2), C(.xz)), else from the first bytes of the data, and
+        uploads data that is not compressed as it is.
+      - The data must start with the signature of the format named (by the option or the suffix), or
+        the task fails before any data is stored. Truncated data or anything but padding after the
+        compressed data fails too; an image this run created is then deleted.
+      - The upload size is not known in advance, so the data is sent with chunked transfer encoding.
+      - Not with O(import_method=web-download), O(import_method=copy-image) or
+        O(import_method=glance-download), where Glance reads the data itself.
+      - The checksum of the source as read is recorded on the image, as
+        C(owner_specified.osimg.source_checksum) (in the algorithm of O(source_checksum), else sha256).
+        A later run compares with it, so an unchanged source costs no decompression and an O(url) is not
+        downloaded at all. A different O(url) source counts as changed data (see O(on_data_change)); a
+        different O(filename) is decompressed and compared, as it may hold the same data compressed
+        differently. O(checksum) is compared with Glance's hashes of the image.
+    type: str
+    choices: [auto, gzip, bzip2, xz]
+  source_checksum:
+    description:
+      - With O(decompress), the expected hash of O(filename) or O(url) as read, before decompression,
+        as V(sha256:<hex>), V(sha512:<hex>) or V(md5:<hex>); for example the line of a C(SHA256SUMS)
+        file that names the C(.xz) file.
+      - Checked when the source has been read, before the last of the data is uploaded; on a mismatch
+        the upload is stopped, the task fails and an image this run created is deleted.
+      - Needs O(decompress). Without decompression the source is the data; give its hash as O(checksum).
     type: str
   on_data_change:
     description:
@@ -210,6 +242,16 @@ EXAMPLES = r'''
     name: debian-12
     url: https://images.example.org/debian-12.qcow2
     checksum: sha256:2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae
+    disk_format: qcow2
+
+- name: Upload a distribution's xz-compressed image, decompressed on the fly and checked against SHA256SUMS
+  osimg.glance.glance_image:
+    cloud: local-demo
+    name: debian-12
+    url: https://images.example.org/debian-12-generic-amd64.qcow2.xz
+    decompress: auto
+    # The checksum file lists the .xz file: that is the source's checksum.
+    source_checksum: sha256:6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d
     disk_format: qcow2
 
 - name: Replace the image when the file changed
@@ -337,6 +379,11 @@ verified:
   description: The hash Glance reported for uploaded data and that matched the data sent, as C(algorithm:value).
   returned: when data was uploaded and verified
   type: str
+decompressed:
+  description: With O(decompress), the format the uploaded data was decompressed from; null when it was not compressed.
+  returned: when data was uploaded with O(decompress)
+  type: str
+  sample: xz
 diff:
   description: The managed keys before and after.
   returned: when diff mode is on
@@ -349,10 +396,12 @@ from ansible_collections.osimg.glance.plugins.module_utils._errors import (
     ApiError, Conflict, GlanceModuleError, NotFound, UnsupportedMediaType,
 )
 from ansible_collections.osimg.glance.plugins.module_utils._glance import is_uuid
-from ansible_collections.osimg.glance.plugins.module_utils._hashing import MultiHasher, hash_file, hashing_iter, parse_checksum
+from ansible_collections.osimg.glance.plugins.module_utils._hashing import (
+    MultiHasher, file_chunks, hash_file, hashing_iter, parse_checksum,
+)
 from ansible_collections.osimg.glance.plugins.module_utils._image_data import (
-    STREAM_ALGORITHMS, DataError, FileSource, check_readable_file, compare_data, has_data, image_hash_candidates, open_url,
-    tracking_properties,
+    STREAM_ALGORITHMS, DataError, DecompressingSource, FileSource, check_readable_file, compare_data,
+    decompressed_data_change, has_data, image_hash_candidates, open_url, tracking_properties,
     verify_expected_checksum, verify_uploaded, wait_for_image,
 )
 from ansible_collections.osimg.glance.plugins.module_utils._image_state import (
@@ -390,6 +439,8 @@ ARGUMENT_SPEC = dict(
     remote_image_id=dict(type='str'),
     remote_service_interface=dict(type='str'),
     checksum=dict(type='str'),
+    decompress=dict(type='str', choices=['auto', 'gzip', 'bzip2', 'xz']),
+    source_checksum=dict(type='str'),
     on_data_change=dict(type='str', default='warn', choices=['warn', 'fail', 'replace']),
     wait=dict(type='bool', default=True),
     timeout=dict(type='int', default=900),
@@ -405,6 +456,8 @@ class ImageRun:
         self.glance = gm.glance
         self.result = {'changed': False, 'image': {}, 'patch': []}
         self.expected = None
+        self.source_expected = None
+        self.decompressing = None
         self.local_hashes = None
         self.local_size = None
         self.source = None
@@ -442,6 +495,19 @@ class ImageRun:
                 self.expected = parse_checksum(p['checksum'])
             except ValueError as e:
                 raise GlanceModuleError('checksum: %s' % e)
+        if p['decompress'] and not (p['filename'] or p['url']):
+            raise GlanceModuleError('decompress needs filename or url: it decompresses the data they provide.')
+        if p['decompress'] and method not in (None, 'glance-direct'):
+            raise GlanceModuleError('decompress works on data this module streams, but with import_method %s Glance '
+                                    'reads the data itself; leave import_method out to decompress.' % method)
+        if p['source_checksum']:
+            if not p['decompress']:
+                raise GlanceModuleError('source_checksum is the checksum of a compressed source and needs decompress; '
+                                        'without decompress the source is the data: give its hash as checksum.')
+            try:
+                self.source_expected = parse_checksum(p['source_checksum'])
+            except ValueError as e:
+                raise GlanceModuleError('source_checksum: %s' % e)
         if p['filename']:
             self.local_size = check_readable_file(p['filename'])
         if p['timeout'] is not None and p['timeout'] <= 0:
@@ -548,7 +614,7 @@ class ImageRun:
         keys = set(body) - set(['id'])
         if p['url'] and p['import_method'] is None:
             # Open the source before creating anything, so a bad URL leaves no trace.
-            self.source = open_url(p["url"], self.gm.config)
+            self.source = open_url(p["url"], self.gm.config, raw=bool(p['decompress']))
             if self.gm.check_mode:
                 self.source.close()
         self.result['changed'] = True
@@ -620,7 +686,8 @@ class ImageRun:
     def finishing_patch(self, image, protected):
         operations = []
         if self.local_hashes:
-            props = tracking_properties(self.local_hashes, image.get('name'))
+            props = tracking_properties(self.local_hashes, image.get('name'),
+                                        self.decompressing.source_checksum if self.decompressing else None)
             operations.extend(build_patch(image, props, set(props)))
         if protected is not None and image.get('protected') != protected:
             operations.append({'op': 'replace', 'path': '/protected', 'value': protected})
@@ -633,7 +700,9 @@ class ImageRun:
         method = p['import_method']
         if method in (None, 'glance-direct') and (p['filename'] or p['url']):
             hasher = MultiHasher(STREAM_ALGORITHMS)
-            if p['filename']:
+            if p['decompress']:
+                body, size = self.decompressing_body(), None
+            elif p['filename']:
                 # Replayable: an upload refused with 401 is sent again after re-authenticating.
                 body, size = FileSource(p['filename'], STREAM_ALGORITHMS), self.local_size
             else:
@@ -651,7 +720,10 @@ class ImageRun:
                 e.extend_message('The data is not in disk_format %s: upload a %s file, or set disk_format to the '
                                  'format the data is in.' % (image.get('disk_format'), image.get('disk_format')))
                 raise
-            if p['filename']:
+            if self.decompressing:
+                hasher = self.decompressing.hasher
+                self.result['decompressed'] = self.decompressing.decompressor.format
+            elif p['filename']:
                 hasher = body.hasher
             self.local_hashes = hasher.hexdigests()
             self.local_size = hasher.size
@@ -680,6 +752,16 @@ class ImageRun:
             return image
         return image
 
+    def decompressing_body(self):
+        p = self.p
+        if p['filename']:
+            self.decompressing = DecompressingSource(lambda: file_chunks(p['filename']), p['decompress'], p['filename'],
+                                                     self.source_expected)
+            return self.decompressing  # replayable: opens the file again
+        source = self.source or open_url(p['url'], self.gm.config, raw=True)
+        self.decompressing = DecompressingSource(lambda: iter(source), p['decompress'], p['url'], self.source_expected)
+        return self.decompressing()
+
     def store_args(self):
         p = self.p
         args = {}
@@ -694,6 +776,8 @@ class ImageRun:
     def data_change(self, current):
         """'same', 'different' or 'unknown' for the data given vs the existing image's data."""
         p = self.p
+        if p['decompress']:
+            return decompressed_data_change(current, p['filename'], p['decompress'], self.expected, self.source_expected)
         known = {}
         if p['filename']:
             if current.get('size') is not None and current['size'] != self.local_size:
