@@ -18,9 +18,20 @@ try:
     import requests
 except ImportError:  # the module reports the missing library itself
     requests = None
+try:
+    from urllib3.exceptions import HTTPError as Urllib3Error
+except ImportError:  # comes with requests
+    Urllib3Error = ()
 
+from ansible_collections.osimg.glance.plugins.module_utils._compression import Decompressor
 from ansible_collections.osimg.glance.plugins.module_utils._errors import ApiError, GlanceModuleError
-from ansible_collections.osimg.glance.plugins.module_utils._hashing import MultiHasher, file_chunks, hashing_iter
+from ansible_collections.osimg.glance.plugins.module_utils._hashing import (
+    MultiHasher,
+    file_chunks,
+    hash_file,
+    hashing_iter,
+    parse_checksum,
+)
 from ansible_collections.osimg.glance.plugins.module_utils._polling import poll
 from ansible_collections.osimg.glance.plugins.module_utils._image_state import (
     MD5_KEY,
@@ -32,6 +43,10 @@ from ansible_collections.osimg.glance.plugins.module_utils._image_state import (
 # multihash, so one pass over the data serves tracking, idempotency and verification.
 STREAM_ALGORITHMS = ('md5', 'sha256', 'sha512')
 TERMINAL_FAILURE_STATUSES = ('killed', 'deleted', 'pending_delete')
+# The checksum of the compressed source an image was decompressed from ('algorithm:hex'): lets a later
+# run tell that its source is the same without downloading or decompressing it again.
+SOURCE_CHECKSUM_KEY = 'owner_specified.osimg.source_checksum'
+SOURCE_ALGORITHM = 'sha256'
 
 
 class DataError(GlanceModuleError):
@@ -67,20 +82,34 @@ class FileSource:
 
 
 class UrlSource:
-    """The body of a remote URL, as an iterable of chunks with its size when known."""
+    """The body of a remote URL, as an iterable of chunks with its size when known.
 
-    def __init__(self, response, chunk_size):
+    With ``raw`` the body comes as the server sent it, without undoing a Content-Encoding: the bytes of
+    a published ``.gz`` file stay the bytes its checksum was computed on, even from a server that labels
+    such files ``Content-Encoding: gzip``.
+    """
+
+    def __init__(self, response, chunk_size, raw=False):
         self.response = response
         self.chunk_size = chunk_size
+        self.raw = raw
         size = response.headers.get('Content-Length')
         # A compressed transfer changes the byte count; then the size is unknown.
         self.size = int(size) if size is not None and not response.headers.get('Content-Encoding') else None
 
     def __iter__(self):
         try:
-            for chunk in self.response.iter_content(self.chunk_size):
-                if chunk:
-                    yield chunk
+            if not self.raw:
+                for chunk in self.response.iter_content(self.chunk_size):
+                    if chunk:
+                        yield chunk
+                return
+            try:
+                for chunk in self.response.raw.stream(self.chunk_size, decode_content=False):
+                    if chunk:
+                        yield chunk
+            except (Urllib3Error, OSError) as e:
+                raise DataError('url: reading %s failed: %s' % (redact_url(self.response.url), e))
         finally:
             self.close()
 
@@ -118,22 +147,106 @@ def source_verify(validate_certs=True, ca_cert=None):
     return ca_cert or True
 
 
-def open_url(url, verify=True, timeout=30, chunk_size=1024 * 1024):
-    """Open `url` for streaming; returns a UrlSource.
+def open_url(url, verify=True, timeout=30, chunk_size=1024 * 1024, raw=False):
+    """Open `url` for streaming; returns a UrlSource (``raw``: see UrlSource).
 
     The URL is fetched with its own TLS settings (see source_verify), without the cloud's token or client
     certificate, which must never reach a foreign host. Redirects are followed (image mirrors redirect).
     """
     shown = redact_url(url)
+    headers = {'Accept-Encoding': 'identity'} if raw else None
     try:
         # verify is given per request: requests then lets REQUESTS_CA_BUNDLE replace only the default (True).
-        response = requests.get(url, stream=True, timeout=timeout, verify=verify, cert=None)
+        response = requests.get(url, stream=True, timeout=timeout, verify=verify, cert=None, headers=headers)
     except requests.RequestException as e:
         raise DataError('url: could not fetch %s: %s' % (shown, str(e).replace(url, shown)))
     if response.status_code != 200:
         response.close()
         raise DataError('url: %s answered %s %s; check the URL.' % (shown, response.status_code, response.reason))
-    return UrlSource(response, chunk_size)
+    return UrlSource(response, chunk_size, raw=raw)
+
+
+class DecompressingSource:
+    """A compressed source uploaded decompressed (the ``decompress`` option).
+
+    Calling it opens the source again (``open_chunks()``) and returns the decompressed chunks, so a file
+    source is a replayable upload body. On the way it hashes the data sent (``hasher``) and the source as
+    read (``source_hasher``), and checks ``source_expected`` (algorithm, hex) when the source ends, before
+    the last decompressed data goes out: a source that does not match is never completely uploaded.
+    """
+
+    def __init__(self, open_chunks, compression, name, source_expected=None):
+        self.open_chunks = open_chunks
+        self.compression = compression
+        self.name = name
+        self.source_expected = source_expected
+        self.source_algorithm = source_expected[0] if source_expected else SOURCE_ALGORITHM
+        self.hasher = self.source_hasher = self.decompressor = None
+
+    def __call__(self):
+        self.hasher = MultiHasher(STREAM_ALGORITHMS)
+        self.source_hasher = MultiHasher([self.source_algorithm])
+        self.decompressor = Decompressor(self.compression, self.name)
+        source = self._checked(hashing_iter(self.open_chunks(), self.source_hasher))
+        return hashing_iter(self.decompressor.iter(source), self.hasher)
+
+    def _checked(self, chunks):
+        yield from chunks
+        if self.source_expected:
+            algorithm, value = self.source_expected
+            actual = self.source_hasher.hexdigest(algorithm)
+            if actual != value:
+                raise DataError('source_checksum: %s has %s %s, not %s as expected; the upload was stopped.'
+                                % (self.name, algorithm, actual, value))
+
+    @property
+    def source_checksum(self):
+        """'algorithm:hex' of the source as read, to record on the image (SOURCE_CHECKSUM_KEY)."""
+        return '%s:%s' % (self.source_algorithm, self.source_hasher.hexdigest(self.source_algorithm))
+
+
+def _recorded_source_checksum(image):
+    try:
+        return parse_checksum(image.get(SOURCE_CHECKSUM_KEY))
+    except ValueError:
+        return None
+
+
+def decompressed_data_change(image, filename, compression, expected=None, source_expected=None):
+    """'same', 'different' or 'unknown' for a compressed source (``filename``, else a URL) vs an image's data.
+
+    The image's recorded source checksum (SOURCE_CHECKSUM_KEY) answers without decompressing when the source
+    is the same: a file is hashed as it is, a URL is compared through ``source_expected`` and never downloaded.
+    A different URL source counts as different data; a different file is decompressed and compared, since
+    the same data may have been compressed differently. ``expected`` (the checksum of the decompressed
+    data) is compared with the image's own hashes.
+    Raises DataError when the file does not match ``source_expected``.
+    """
+    verdicts = []
+    recorded = _recorded_source_checksum(image)
+    if filename:
+        same_source = False
+        algorithms = set(pair[0] for pair in (recorded, source_expected) if pair)
+        if algorithms:
+            hashes = hash_file(filename, sorted(algorithms)).hexdigests()
+            if source_expected and hashes[source_expected[0]] != source_expected[1]:
+                raise DataError('source_checksum: %s has %s %s, not %s as expected.'
+                                % (filename, source_expected[0], hashes[source_expected[0]], source_expected[1]))
+            same_source = bool(recorded) and hashes[recorded[0]] == recorded[1]
+        if same_source:
+            verdicts.append('same')
+        elif not expected:
+            hasher = MultiHasher(STREAM_ALGORITHMS)
+            for chunk in Decompressor(compression, filename).iter(file_chunks(filename)):
+                hasher.update(chunk)
+            verdicts.append(compare_data(image, hasher.hexdigests(), hasher.size))
+    elif recorded and source_expected and recorded[0] == source_expected[0]:
+        verdicts.append('same' if recorded[1] == source_expected[1] else 'different')
+    if expected:
+        verdicts.append(compare_data(image, dict([expected])))
+    if 'different' in verdicts:
+        return 'different'
+    return 'same' if 'same' in verdicts else 'unknown'
 
 
 def image_hash_candidates(image):
@@ -210,9 +323,14 @@ def verify_expected_checksum(image, expected):
     return False
 
 
-def tracking_properties(hashes, name):
-    """The owner_specified.openstack.* properties openstacksdk writes for uploaded data."""
+def tracking_properties(hashes, name, source_checksum=None):
+    """The owner_specified.openstack.* properties openstacksdk writes for uploaded data.
+
+    With ``source_checksum`` (data decompressed from a source), SOURCE_CHECKSUM_KEY too.
+    """
     props = {OBJECT_KEY: 'images/%s' % name}
+    if source_checksum:
+        props[SOURCE_CHECKSUM_KEY] = source_checksum
     if hashes.get('md5'):
         props[MD5_KEY] = hashes['md5']
     if hashes.get('sha256'):

@@ -43,6 +43,8 @@ IMAGE_OPTIONS = dict(
     remote_image_id=dict(type='str'),
     remote_service_interface=dict(type='str'),
     checksum=dict(type='str'),
+    decompress=dict(type='str', choices=['auto', 'gzip', 'bzip2', 'xz']),
+    source_checksum=dict(type='str'),
     on_data_change=dict(type='str', default='warn', choices=['warn', 'fail', 'replace']),
     wait=dict(type='bool', default=True),
     timeout=dict(type='int', default=900),
@@ -66,7 +68,8 @@ class ImageRequest:
     def __init__(self, params):
         self.params = dict(params)
         self._validate()
-        self.expected = self._parse_checksum()
+        self.expected = self._parse_checksum('checksum')
+        self.source_expected = self._parse_checksum('source_checksum')
         self.local_size = check_readable_file(self.filename) if self.filename else None
 
     def __getattr__(self, option):
@@ -128,13 +131,13 @@ class ImageRequest:
             args['all_stores_must_succeed'] = self.all_stores_must_succeed
         return args
 
-    def _parse_checksum(self):
-        if not self.checksum:
+    def _parse_checksum(self, option):
+        if not self.params[option]:
             return None
         try:
-            return parse_checksum(self.checksum)
+            return parse_checksum(self.params[option])
         except ValueError as e:
-            raise GlanceModuleError('checksum: %s' % e)
+            raise GlanceModuleError('%s: %s' % (option, e))
 
     def _validate(self):
         if self.image_id and not is_uuid(self.image_id):
@@ -162,4 +165,12 @@ class ImageRequest:
         if not method and self.stores and len(self.stores) > 1:
             raise GlanceModuleError('stores: a direct upload goes to one store; use import_method to place data in '
                                     'several.')
+        if self.decompress and not (self.filename or self.url):
+            raise GlanceModuleError('decompress needs filename or url: it decompresses the data they provide.')
+        if self.decompress and method not in (None, 'glance-direct'):
+            raise GlanceModuleError('decompress works on data this module streams, but with import_method %s Glance '
+                                    'reads the data itself; leave import_method out to decompress.' % method)
+        if self.source_checksum and not self.decompress:
+            raise GlanceModuleError('source_checksum is the checksum of a compressed source and needs decompress; '
+                                    'without decompress the source is the data: give its hash as checksum.')
         check_positive('timeout', self.timeout, 'seconds')

@@ -223,8 +223,14 @@ class ImageRun:
         if joined:
             return self.update(self.settled(image, wait_for_data=True), fields)
         result = {'changed': True, 'image': image, 'patch': [], 'diff': self.diff(None, image, keys)}
+        return self.with_transfer(result, transfer)
+
+    def with_transfer(self, result, transfer):
+        """result with what the data transfer verified, and the format it decompressed."""
         if transfer.verified:
             result['verified'] = transfer.verified
+        if self.request.decompress:
+            result['decompressed'] = transfer.decompressed
         return result
 
     # ---- concurrent runs of the same task ----
@@ -405,9 +411,7 @@ class ImageRun:
         if finishing:
             self.glance.patch_image(current['id'], finishing)
         result['image'] = self.glance.get_image(current['id'])
-        if transfer.verified:
-            result['verified'] = transfer.verified
-        return result
+        return self.with_transfer(result, transfer)
 
     def converge(self, current, fields):
         request = self.request

@@ -12,14 +12,17 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.osimg.glance.plugins.module_utils._errors import UnsupportedMediaType
-from ansible_collections.osimg.glance.plugins.module_utils._hashing import MultiHasher, hash_file, hashing_iter
+from ansible_collections.osimg.glance.plugins.module_utils._hashing import MultiHasher, file_chunks, hash_file, hashing_iter
 from ansible_collections.osimg.glance.plugins.module_utils._image_data import (
     STREAM_ALGORITHMS,
     DataError,
+    DecompressingSource,
     FileSource,
     compare_data,
+    decompressed_data_change,
     image_hash_candidates,
     open_url,
+    redact_url,
     tracking_properties,
     verify_expected_checksum,
     verify_uploaded,
@@ -31,24 +34,32 @@ from ansible_collections.osimg.glance.plugins.module_utils._image_state import b
 class Transfer:
     """What loading data into an image gave: the image after it, and what was sent (when the module streamed it)."""
 
-    def __init__(self, image, hashes=None, size=None, verified=None):
+    def __init__(self, image, hashes=None, size=None, verified=None, decompressing=None):
         self.image = image
         self.hashes = hashes
         self.size = size
         self.verified = verified
+        self.decompressing = decompressing
+
+    @property
+    def decompressed(self):
+        """The format the data was decompressed from (None when it was not compressed), with decompress."""
+        return self.decompressing.decompressor.format if self.decompressing else None
 
     def tracking_patch(self, image):
-        """The patch recording the sent data's hashes on the image, as openstacksdk does (empty if nothing was sent)."""
+        """The patch recording the sent data's hashes on the image, as openstacksdk does (empty if nothing was sent),
+        and the checksum of a decompressed source."""
         if not self.hashes:
             return []
-        props = tracking_properties(self.hashes, image.get('name'))
+        source_checksum = self.decompressing.source_checksum if self.decompressing else None
+        props = tracking_properties(self.hashes, image.get('name'), source_checksum)
         return build_patch(image, props, set(props))
 
 
 def open_source(request, timeout):
     """The URL source of a direct upload, opened before anything is created (a bad URL leaves no trace); or None."""
     if request.url and request.import_method is None:
-        return open_url(request.url, request.source_verify, timeout)
+        return open_url(request.url, request.source_verify, timeout, raw=bool(request.decompress))
     return None
 
 
@@ -77,7 +88,12 @@ def load_data(glance, request, image, source=None, warn=None):
 
 
 def _stream(glance, request, image, source):
-    if request.filename:
+    decompressing = None
+    if request.decompress:
+        decompressing = _decompressing_source(glance, request, source)
+        # A file source is replayable (opened again after a 401); a URL is read once.
+        body, size = (decompressing if request.filename else decompressing()), None
+    elif request.filename:
         # Replayable: an upload refused with 401 is sent again after re-authenticating.
         body, size = FileSource(request.filename, STREAM_ALGORITHMS), request.local_size
     else:
@@ -96,18 +112,32 @@ def _stream(glance, request, image, source):
         e.extend_message('The data is not in disk_format %s: upload a %s file, or set disk_format to the '
                          'format the data is in.' % (image.get('disk_format'), image.get('disk_format')))
         raise
-    if request.filename:
+    if decompressing is not None:
+        hasher = decompressing.hasher
+    elif request.filename:
         hasher = body.hasher
     hashes, size = hasher.hexdigests(), hasher.size
     if request.import_method and not request.wait:
-        return Transfer(glance.get_image(image['id']), hashes, size)
+        return Transfer(glance.get_image(image['id']), hashes, size, decompressing=decompressing)
     image = wait_for_image(glance, image['id'], ('active',), request.timeout)
     verified = verify_uploaded(image, hashes, size, request.expected)
-    return Transfer(image, hashes, size, '%s:%s' % verified if verified else None)
+    return Transfer(image, hashes, size, '%s:%s' % verified if verified else None, decompressing)
+
+
+def _decompressing_source(glance, request, source):
+    if request.filename:
+        return DecompressingSource(lambda: file_chunks(request.filename), request.decompress, request.filename,
+                                   request.source_expected)
+    source = source or open_url(request.url, request.source_verify, glance.http.timeout, raw=True)
+    return DecompressingSource(lambda: iter(source), request.decompress, redact_url(request.url),
+                               request.source_expected)
 
 
 def data_change(request, current):
     """'same', 'different' or 'unknown' for the data the task gives vs the existing image's data."""
+    if request.decompress:
+        return decompressed_data_change(current, request.filename, request.decompress, request.expected,
+                                        request.source_expected)
     known = {}
     if request.filename:
         if current.get('size') is not None and current['size'] != request.local_size:

@@ -179,6 +179,38 @@ options:
       - Expected hash of the data, as V(sha256:<hex>), V(sha512:<hex>) or V(md5:<hex>).
         Uploaded or imported data must match it; an existing image whose hashes differ counts as
         changed data (see O(on_data_change)).
+      - With O(decompress), the hash of the decompressed data, which is what Glance stores. The hash
+        of the compressed file (as C(SHA256SUMS) files list it) goes in O(source_checksum).
+    type: str
+  decompress:
+    description:
+      - Decompress the data of O(filename) or O(url) while it streams into Glance, so the image holds
+        the decompressed data. Nothing is written to disk and memory stays bounded.
+      - V(gzip), V(bzip2) or V(xz) name the format. V(auto) takes it from the suffix of the file name
+        or of the URL's path (C(.gz), C(.bz2), C(.xz)), else from the first bytes of the data, and
+        uploads data that is not compressed as it is.
+      - The data must start with the signature of the format named (by the option or the suffix), or
+        the task fails before any data is stored. Truncated data or anything but padding after the
+        compressed data fails too; an image this run created is then deleted.
+      - The upload size is not known in advance, so the data is sent with chunked transfer encoding.
+      - Not with O(import_method=web-download), O(import_method=copy-image) or
+        O(import_method=glance-download), where Glance reads the data itself.
+      - The checksum of the source as read is recorded on the image, as
+        C(owner_specified.osimg.source_checksum) (in the algorithm of O(source_checksum), else sha256).
+        A later run compares with it, so an unchanged source costs no decompression and an O(url) is not
+        downloaded at all. A different O(url) source counts as changed data (see O(on_data_change)); a
+        different O(filename) is decompressed and compared, as it may hold the same data compressed
+        differently. O(checksum) is compared with Glance's hashes of the image.
+    type: str
+    choices: [auto, gzip, bzip2, xz]
+  source_checksum:
+    description:
+      - With O(decompress), the expected hash of O(filename) or O(url) as read, before decompression,
+        as V(sha256:<hex>), V(sha512:<hex>) or V(md5:<hex>); for example the line of a C(SHA256SUMS)
+        file that names the C(.xz) file.
+      - Checked when the source has been read, before the last of the data is uploaded; on a mismatch
+        the upload is stopped, the task fails and an image this run created is deleted.
+      - Needs O(decompress). Without decompression the source is the data; give its hash as O(checksum).
     type: str
   on_data_change:
     description:
@@ -233,6 +265,16 @@ EXAMPLES = r'''
     name: debian-12
     url: https://images.example.org/debian-12.qcow2
     checksum: sha256:2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae
+    disk_format: qcow2
+
+- name: Upload a distribution's xz-compressed image, decompressed on the fly and checked against SHA256SUMS
+  osimg.glance.glance_image:
+    cloud: local-demo
+    name: debian-12
+    url: https://images.example.org/debian-12-generic-amd64.qcow2.xz
+    decompress: auto
+    # The checksum file lists the .xz file: that is the source's checksum.
+    source_checksum: sha256:6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d
     disk_format: qcow2
 
 - name: Replace the image when the file changed
@@ -360,6 +402,11 @@ verified:
   description: The hash Glance reported for uploaded data and that matched the data sent, as C(algorithm:value).
   returned: when data was uploaded and verified
   type: str
+decompressed:
+  description: With O(decompress), the format the uploaded data was decompressed from; null when it was not compressed.
+  returned: when data was uploaded with O(decompress)
+  type: str
+  sample: xz
 diff:
   description: The managed keys before and after.
   returned: when diff mode is on

@@ -59,11 +59,17 @@ options:
   sort:
     description:
       - Sort order, as comma-separated C(key:direction) pairs, for example V(name:asc,created_at:desc).
+      - Glance sorts by V(name), V(status), V(container_format), V(disk_format), V(size), V(id),
+        V(created_at) and V(updated_at).
+      - Sorts a listing (O(filters)); a lookup by O(image) returns the images of that name in Glance's
+        default order.
     type: str
   limit:
     description:
       - The largest number of images to return. All pages are read when not set.
-      - Pages stop being fetched once this many images are found.
+      - Pages stop being fetched once this many images are found. With O(sort) and filters Glance
+        applies itself, V(1) gives the first image in that order in one request, for example the
+        newest with V(created_at:desc).
     type: int
 seealso:
   - module: osimg.glance.glance_image
@@ -90,6 +96,37 @@ EXAMPLES = r'''
       tag: [base, ubuntu]
     sort: created_at:desc
     limit: 10
+
+- name: The newest active image with a name, tags and a property, in one request (sorted and limited by Glance)
+  osimg.glance.glance_image_info:
+    cloud: local-demo
+    filters:
+      name: Ubuntu 24.04
+      status: active
+      tag: [base]
+    properties:
+      os_distro: ubuntu
+    sort: created_at:desc
+    limit: 1
+  register: newest
+  # newest.images[0].id when newest.images is not empty
+
+- name: The version of an osimg.glance.image_catalog entry published last, whatever its name now
+  osimg.glance.glance_image_info:
+    cloud: local-demo
+    filters:
+      visibility: all
+    properties:
+      image_catalog_name: Ubuntu 24.04
+    sort: created_at:desc
+    limit: 1
+
+- name: Only the images my project owns (not public or shared ones), with the project id this module returns
+  osimg.glance.glance_image_info:
+    cloud: local-demo
+    filters:
+      owner: "{{ newest.project_id }}"
+      visibility: all
 
 - name: Every image shared with my project, accepted or not
   osimg.glance.glance_image_info:
@@ -122,6 +159,13 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+project_id:
+  description:
+    - The id of the project the credentials act for. The images it owns have it as RV(images[].owner),
+      which tells them from public images and images shared with the project.
+  returned: when the credentials are scoped to a project (always with Keystone authentication)
+  type: str
+  sample: 0d1e8a7c3b5a4f2e9c6d8b7a6f5e4d3c
 images:
   description:
     - The images found, as Glance returns them; extra properties appear as top-level keys.
@@ -317,7 +361,10 @@ def find_images(module):
 
 def run(module):
     check_positive('limit', module.params['limit'], 'images')
-    return {'changed': False, 'images': find_images(module)}
+    result = {'changed': False, 'images': find_images(module)}
+    if module.http.project_id:
+        result['project_id'] = module.http.project_id
+    return result
 
 
 def main():

@@ -156,3 +156,24 @@ def test_server_error_is_explained(fake_cloud, capsys):
     assert result['msg'] == ('400 Bad Request for GET http://glance.test:9292/v2/images?status=active: '
                              'Invalid visibility value: x')
     assert result['status'] == 400 and result['explanation'] == 'Invalid visibility value: x'
+
+
+def test_newest_image_is_one_request_sorted_and_limited_by_glance(fake_cloud, capsys):
+    fake_cloud.add_token()
+    fake_cloud.add('GET', IMAGES, json_body={'images': [image(2, os_distro='ubuntu')],
+                                             'next': '/v2/images?limit=1&marker=id-2'})
+    rc, result = run({'filters': {'name': 'Ubuntu 24.04', 'status': 'active', 'tag': ['base']},
+                      'properties': {'os_distro': 'ubuntu'}, 'sort': 'created_at:desc', 'limit': 1}, capsys)
+    assert rc == 0, result
+    assert [i['id'] for i in result['images']] == ['id-2']
+    assert queries(fake_cloud) == [
+        '/v2/images?name=Ubuntu+24.04&status=active&tag=base&os_distro=ubuntu&sort=created_at%3Adesc&limit=1']
+
+
+def test_the_project_of_the_credentials_is_returned(fake_cloud, capsys):
+    from ansible_collections.osimg.glance.tests.unit.plugins.module_utils.test_transport import PROJECT_ID
+    fake_cloud.add_token()
+    fake_cloud.add('GET', IMAGES, json_body={'images': []})
+    rc, result = run({'filters': {'status': 'active'}}, capsys)
+    assert rc == 0, result
+    assert result['project_id'] == PROJECT_ID
