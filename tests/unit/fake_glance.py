@@ -293,3 +293,7 @@ def warning_texts(result):
 
 def writes(transport):
     return [(r.method, r.path_url) for r in transport.requests if r.method in WRITES and '/auth/' not in r.path_url]
+
+
+def sent_json(transport, method):
+    return [json.loads(r.body) for r in transport.requests if r.method == method and '/auth/' not in r.path_url]

@@ -23,15 +23,12 @@ from ansible_collections.osimg.glance.tests.unit.fake_glance import (
     hashes,
     lookup_returns,
     run_image_module,
+    sent_json,
     warning_texts,
     writes,
 )
 
 run = run_image_module
-
-
-def sent_json(transport, method):
-    return [json.loads(r.body) for r in transport.requests if r.method == method and '/auth/' not in r.path_url]
 
 
 def test_noop_with_file_is_two_requests_and_no_write(fake_cloud, capsys, image_file):

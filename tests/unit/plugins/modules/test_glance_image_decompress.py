@@ -17,19 +17,17 @@ import pytest
 from ansible.module_utils.common import warnings as ansible_warnings
 
 from ansible_collections.osimg.glance.plugins.module_utils import _image_data
-from ansible_collections.osimg.glance.tests.unit.plugins.module_utils.test_module import (  # noqa: F401 pylint: disable=unused-import
-    fake_cloud,
-)
-from ansible_collections.osimg.glance.tests.unit.plugins.module_utils.test_transport import make_response
-from ansible_collections.osimg.glance.tests.unit.plugins.modules.test_glance_image import (
+from ansible_collections.osimg.glance.tests.unit.fake_glance import (
     DATA,
-    IMAGE_ID,
     IMAGES,
+    IMAGE_ID,
     ONE_IMAGE,
+    PROJECT_ID,
     active_image,
     hashes,
     lookup_returns,
-    run,
+    make_response,
+    run_image_module,
     sent_json,
     warning_texts,
     writes,
@@ -39,6 +37,8 @@ COMPRESSED = lzma.compress(DATA)
 SOURCE_SHA256 = hashlib.sha256(COMPRESSED).hexdigest()
 SOURCE_KEY = 'owner_specified.osimg.source_checksum'
 URL = 'http://images.example.org/cirros.qcow2.xz'
+
+run = run_image_module
 
 
 @pytest.fixture(autouse=True)
@@ -169,7 +169,7 @@ def test_noop_with_a_url_downloads_nothing(fake_cloud, capsys, no_url_fetch, no_
     assert rc == 0, result
     assert result['changed'] is False
     assert not warning_texts(result)
-    assert len(fake_cloud.requests) == 3  # token and the two lookups
+    assert len(fake_cloud.requests) == 2  # the token and one lookup
 
 
 def test_noop_with_a_url_and_the_checksum_of_the_data(fake_cloud, capsys, no_url_fetch):
@@ -233,7 +233,8 @@ def test_existing_image_id_is_reused_for_an_upload_into_a_queued_image(fake_clou
     """A queued image (no data yet) takes the decompressed data; it is never deleted on failure."""
     queued = {'id': IMAGE_ID, 'name': 'cirros', 'status': 'queued', 'disk_format': 'qcow2', 'container_format': 'bare',
               'size': None, 'checksum': None, 'os_hash_algo': None, 'os_hash_value': None, 'tags': [],
-              'visibility': 'shared', 'protected': False, 'os_hidden': False, 'min_disk': 0, 'min_ram': 0}
+              'visibility': 'shared', 'protected': False, 'os_hidden': False, 'min_disk': 0, 'min_ram': 0,
+              'owner': PROJECT_ID}
     fake_cloud.add_token()
     lookup_returns(fake_cloud, queued)
     fake_cloud.add('PUT', IMAGES + '/' + IMAGE_ID + '/file', status=204)

@@ -171,7 +171,7 @@ def test_newest_image_is_one_request_sorted_and_limited_by_glance(fake_cloud, ca
 
 
 def test_the_project_of_the_credentials_is_returned(fake_cloud, capsys):
-    from ansible_collections.osimg.glance.tests.unit.plugins.module_utils.test_transport import PROJECT_ID
+    from ansible_collections.osimg.glance.tests.unit.fake_glance import PROJECT_ID
     fake_cloud.add_token()
     fake_cloud.add('GET', IMAGES, json_body={'images': []})
     rc, result = run({'filters': {'status': 'active'}}, capsys)
