@@ -5,9 +5,6 @@
 
 """Downloading image data to a local file: destination, resumable partial file, hashing, for internal collection use only."""
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import errno
 import os
 import re

@@ -5,9 +5,6 @@
 
 """Image data: sources, hash comparison, verification and waiting for a status. For internal collection use only."""
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import os
 import time
 

@@ -5,9 +5,6 @@
 
 """Pure desired-state logic for images: projection, desired state, JSON patch. For internal collection use only."""
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import json
 
 # Keys Glance computes or owns; a PATCH touching them is refused, so they are never managed.

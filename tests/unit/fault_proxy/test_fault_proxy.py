@@ -5,9 +5,6 @@
 
 """The fault proxy of the integration tests (tests/fault_proxy), against a small in-process upstream."""
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import hashlib
 import json
 import os

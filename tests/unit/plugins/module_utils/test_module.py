@@ -9,9 +9,6 @@ Reusable from module tests: ``fake_cloud`` patches the HTTP client factory of _m
 the FakeTransport; ``run_module(main, args, capsys)`` returns (rc, result dict).
 """
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import contextlib
 import json
 import os

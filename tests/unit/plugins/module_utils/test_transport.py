@@ -15,9 +15,6 @@ Reusable from other test files::
 and kept as bytes in ``transport.bodies``).
 """
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import io
 import json
 import re
