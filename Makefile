@@ -20,22 +20,43 @@ LOCAL_CLOUD   := $(PYTHON) tools/local_cloud.py
 GET_PIP_CACHE := $(HOME)/.ansible/test/cache
 CLOUDS_YAML   := $(LOCAL_CLOUD_STATE_DIR)/clouds.yaml
 
-.PHONY: help venv tree cloud-up cloud-down cloud-purge cloud-status sanity units integration test demo build changelog-lint clean
+.PHONY: help venv release-venv tree cloud-up cloud-down cloud-purge cloud-status sanity units integration test \
+	checks versions lint docs ee changelog-lint changelog-release build build-check demo clean
 
 help:
 	@echo "make demo          set everything up and run examples/demo.yml against the local cloud"
-	@echo "make test          set everything up and run sanity, unit and integration tests"
-	@echo "make sanity | units | integration   one suite (integration brings the cloud up)"
+	@echo "make test          set everything up and run every check below (CI runs this)"
+	@echo "make sanity | units | integration   one ansible-test suite (integration brings the cloud up)"
+	@echo "make versions      sanity and units on the other supported ansible-core releases (need Python 3.12+)"
+	@echo "make lint          ansible-lint (production profile), reuse lint, antsibull-docs lint"
+	@echo "make docs          the docs site (antsibull-docs + Sphinx) into $(DOCS_DIR)/html"
+	@echo "make ee            ansible-builder: build context of the example execution environment"
+	@echo "make changelog-lint | changelog-release   fragments lint; a trial release in a scratch copy"
+	@echo "make build-check   build the tarball and check its file list"
 	@echo "make cloud-up | cloud-down | cloud-status | cloud-purge   the local Keystone + Glance"
 	@echo "make build         build the collection tarball into dist/"
 
-$(VENV_STAMP): requirements.txt tools/requirements-dev.txt
+$(VENV_STAMP): requirements.txt tools/requirements-dev.txt tools/requirements-test.txt
 	test -x $(VENV_BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(VENV_BIN)/python -m pip install --quiet --disable-pip-version-check -r tools/requirements-dev.txt 2>&1 | grep -v "is ignored: it is neither a file nor a directory" || true
 	$(VENV_BIN)/python -c 'import ansible, requests, jsonpatch, pytest, xdist' 
 	touch $@
 
 venv: $(VENV_STAMP)
+
+# The release checks' tools (ansible-lint, antsibull-docs + Sphinx, ansible-builder, reuse) live in a
+# venv of their own, so that their dependencies never move what the tests run with.
+VENV_RELEASE  ?= .venv-release
+RELEASE_BIN   := $(abspath $(VENV_RELEASE))/bin
+RELEASE_STAMP := $(VENV_RELEASE)/.installed
+
+$(RELEASE_STAMP): tools/requirements-release.txt
+	test -x $(RELEASE_BIN)/python || $(PYTHON) -m venv $(VENV_RELEASE)
+	$(RELEASE_BIN)/python -m pip install --quiet --disable-pip-version-check -r tools/requirements-release.txt 2>&1 | grep -v "is ignored: it is neither a file nor a directory" || true
+	$(RELEASE_BIN)/python -c 'import ansiblelint, antsibull_docs, ansible_builder, reuse, sphinx_ansible_theme'
+	touch $@
+
+release-venv: $(RELEASE_STAMP)
 
 # Each suite mirrors the tree itself (a phony prerequisite runs once per make call, and
 # integration must mirror after cloud-up has written tests/integration/integration_config.yml).
@@ -74,10 +95,64 @@ integration: venv cloud-up
 	@$(SYNC_TREE)
 	$(ANSIBLE_TEST) integration --local --python $(PY_VERSION) --color no
 
-test: sanity units integration
+# ---- supported ansible-core releases -------------------------------------------------------------------
+# meta/runtime.yml requires ansible-core >= 2.19: the releases still maintained (2.16 to 2.18 are end of
+# life). .venv runs 2.19, the newest that installs on Python 3.11, through every suite; `make versions`
+# runs sanity and units on the others in venvs of their own (they need Python 3.12+, taken from PATH or
+# pyenv; a release with no such interpreter is reported as not tested), and the compile and import
+# sanity tests on the oldest supported target Python (tests/config.yml).
+OTHER_CORE_VERSIONS ?= 2.20 2.21
+OLDEST_TARGET_PYTHON ?= 3.9
+
+versions:
+	$(PYTHON) tools/test_versions.py $(OTHER_CORE_VERSIONS) --tree-base $(TEST_TREE_DIR) \
+	  --target-python $(OLDEST_TARGET_PYTHON) --log-dir $(abspath $(BUILD_DIR))/versions
+
+# ---- release checks ---------------------------------------------------------------------------------------
+# ansible-lint finds the playbooks, roles and task files itself (examples/, roles/, every integration
+# target); .ansible-lint holds its settings. It resolves the modules from the collection tree (offline:
+# it installs nothing). antsibull-docs lints the docs in that tree, where ansible-doc can load them.
+lint: release-venv
+	@$(SYNC_TREE)
+	ANSIBLE_COLLECTIONS_PATH=$(TEST_TREE_DIR) PATH=$(RELEASE_BIN):$$PATH $(RELEASE_BIN)/ansible-lint
+	$(RELEASE_BIN)/reuse lint
+	cd $(COLLECTION) && PATH=$(RELEASE_BIN):$$PATH $(RELEASE_BIN)/antsibull-docs lint-collection-docs --plugin-docs .
+
+DOCS_DIR      ?= $(BUILD_DIR)/docs
+
+docs: release-venv
+	@$(SYNC_TREE)
+	PATH=$(RELEASE_BIN):$$PATH $(RELEASE_BIN)/python tools/build_docs.py --collections-path $(TEST_TREE_DIR) --dest $(DOCS_DIR)
+
+ee: release-venv build
+	PATH=$(RELEASE_BIN):$$PATH $(RELEASE_BIN)/python tools/check_release.py ee --work-dir $(BUILD_DIR)/ee
+
+# The scratch copy lives outside the repository: antsibull-changelog reads only what git tracks in the
+# repository around it.
+changelog-release: venv
+	PATH=$(VENV_BIN):$$PATH $(VENV_BIN)/python tools/check_release.py changelog --work-dir $(TEST_TREE_DIR)-changelog
+
+build-check: build
+	$(VENV_BIN)/python tools/check_release.py tarball dist/osimg-glance-$(COLLECTION_VERSION).tar.gz
+
+# ---- make test (CI) -------------------------------------------------------------------------------------
+# First two lanes on the two cores: one brings the local cloud up and runs the release checks, sanity and
+# units in order, stopping at the first failure; the other runs `make versions` and prints one line per
+# step. Integration runs after both, alone, since its fault and load scenarios measure time.
+CHECKS := cloud-up changelog-lint changelog-release lint docs ee build-check sanity units
+
+test: venv
+	@$(MAKE) --no-print-directory -j2 checks versions
+	@$(MAKE) --no-print-directory integration
+
+checks:
+	@for check in $(CHECKS); do $(MAKE) --no-print-directory $$check || exit 1; done
+
+COLLECTION_VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
 
 build: venv
 	mkdir -p dist
+	rm -f dist/osimg-glance-*.tar.gz
 	$(VENV_BIN)/ansible-galaxy collection build --force --output-path dist .
 
 demo: build cloud-up
@@ -92,7 +167,7 @@ changelog-lint: venv
 	$(VENV_BIN)/antsibull-changelog lint
 
 clean:
-	rm -rf $(BUILD_DIR) $(TEST_TREE_DIR) dist
+	rm -rf $(BUILD_DIR) $(TEST_TREE_DIR) $(TEST_TREE_DIR)-core* $(TEST_TREE_DIR)-changelog dist
 
 # ---- benchmarks: `make bench` (bench/run.py; results in docs/benchmarks.md and .png) ----------------
 # Not tests: nothing asserts a time. BENCH_ARGS is passed to bench/run.py, e.g. BENCH_ARGS="--quick"

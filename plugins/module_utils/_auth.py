@@ -5,9 +5,6 @@
 
 """Keystone v3 authentication and service catalog lookup, for internal collection use only."""
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import re
 
 from ansible_collections.osimg.glance.plugins.module_utils._config import normalize_interface, usable_token

@@ -17,9 +17,6 @@ ignored. Anything else after the compressed data is refused, so a truncated or f
 as an image.
 """
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import bz2
 import lzma
 import zlib

@@ -13,9 +13,6 @@ different, named cloud. Module options are laid over whichever cloud was chosen,
 (``auth`` merged key by key too).
 """
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import copy
 import json
 import os

@@ -16,9 +16,6 @@ What a download guarantees, whoever else uses the directory:
 - more bytes than the image's size stop the download: nothing is renamed.
 """
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import errno
 import os
 import re

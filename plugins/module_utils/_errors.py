@@ -5,9 +5,6 @@
 
 """Typed errors of the Glance client, for internal collection use only."""
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import json
 import re
 

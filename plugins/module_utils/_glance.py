@@ -5,9 +5,6 @@
 
 """Glance v2 resources (images, data, members, tasks, stores) over the HTTP client, for internal collection use only."""
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import json
 import re
 

@@ -5,9 +5,6 @@
 
 """Streaming multi-algorithm hashing of image data, for internal collection use only."""
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import hashlib
 import re
 

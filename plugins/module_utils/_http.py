@@ -5,9 +5,6 @@
 
 """The HTTP client: one session, retries, typed errors, pagination and streaming, for internal collection use only."""
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import email.utils
 import math
 import re

@@ -1,11 +1,9 @@
 # -*- coding: utf-8 -*-
-# Copyright: osimg.glance contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright (c) osimg.glance contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 
 """Image data: sources, hash comparison, verification and waiting for a status. For internal collection use only."""
-
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import os
 

@@ -5,9 +5,6 @@
 
 """What a glance_image task asks for, checked before any request, for internal collection use only."""
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 from ansible_collections.osimg.glance.plugins.module_utils._errors import GlanceModuleError
 from ansible_collections.osimg.glance.plugins.module_utils._glance import is_uuid
 from ansible_collections.osimg.glance.plugins.module_utils._hashing import parse_checksum

@@ -8,9 +8,6 @@
 Every step returns what it did (a result dict); nothing is stashed between steps.
 """
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import uuid
 
 from ansible_collections.osimg.glance.plugins.module_utils._errors import ApiError, Conflict, GlanceModuleError, NotFound

@@ -8,9 +8,6 @@
 For internal collection use only.
 """
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 from ansible_collections.osimg.glance.plugins.module_utils._errors import UnsupportedMediaType
 from ansible_collections.osimg.glance.plugins.module_utils._hashing import MultiHasher, file_chunks, hash_file, hashing_iter
 from ansible_collections.osimg.glance.plugins.module_utils._image_data import (

@@ -5,9 +5,6 @@
 
 """Resolve one image or one project from what a user wrote (an id or a name), for internal collection use only."""
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import re
 
 from ansible_collections.osimg.glance.plugins.module_utils._errors import GlanceModuleError, NotFound

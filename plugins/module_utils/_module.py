@@ -5,9 +5,6 @@
 
 """The module base class: shared auth options, check/diff plumbing, errors to fail_json, for internal collection use only."""
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import copy
 import os
 

@@ -5,9 +5,6 @@
 
 """Checks of option values that several modules share, for internal collection use only."""
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 from ansible_collections.osimg.glance.plugins.module_utils._errors import GlanceModuleError
 
 

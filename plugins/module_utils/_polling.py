@@ -5,9 +5,6 @@
 
 """Polling a Glance resource until it reaches a state, for internal collection use only."""
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import time
 
 from ansible_collections.osimg.glance.plugins.module_utils._errors import ConnectionFailed, RequestTimeout, ServerError

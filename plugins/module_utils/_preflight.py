@@ -13,9 +13,6 @@ The quota arithmetic is Glance 33's own (glance/quota/keystone.py with oslo.limi
 when ``usage + delta > limit``; a limit below 0 is unlimited; sizes count in whole MiB, rounded down.
 """
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 from ansible_collections.osimg.glance.plugins.module_utils._errors import Forbidden, GlanceModuleError, NotFound
 
 MIB = 1024 * 1024

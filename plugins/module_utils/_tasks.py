@@ -5,9 +5,6 @@
 
 """Glance tasks: matching an existing task, waiting, and the tasks policy, for internal collection use only."""
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import datetime
 import json
 

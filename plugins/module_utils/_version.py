@@ -5,8 +5,5 @@
 
 """The collection version, for internal collection use only."""
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 COLLECTION_VERSION = '0.1.0'
 COLLECTION_NAME = 'osimg.glance'

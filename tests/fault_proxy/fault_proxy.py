@@ -51,8 +51,6 @@ Start it in the foreground (``--port 0`` picks a free port, written to ``--port-
 itself after ``--max-lifetime`` seconds so that a test run killed half-way leaves nothing behind.
 """
 
-from __future__ import absolute_import, division, print_function
-
 import argparse
 import hashlib
 import http.client

@@ -5,9 +5,6 @@
 
 """Fixtures of every unit test; the fakes behind them are in fake_glance.py."""
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import pytest
 
 from ansible_collections.osimg.glance.tests.unit.fake_glance import DATA, install_fake_cloud

@@ -14,9 +14,6 @@ Fixtures built on them (``fake_cloud``, ``image_file``) live in tests/unit/conft
 and kept as bytes in ``transport.bodies``).
 """
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import contextlib
 import hashlib
 import io

@@ -5,9 +5,6 @@
 
 """The fault proxy of the integration tests (tests/fault_proxy), against a small in-process upstream."""
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import hashlib
 import json
 import os
@@ -119,7 +116,9 @@ def rule(p, **spec):
 
 
 def log(p):
-    return requests.get(p.url + '/__fault__/log', timeout=5).json()['requests']
+    # The proxy records a request once its answer is sent, so a loaded machine may record a request after the
+    # next one has started; the tests send one request at a time, so start time is the order they were sent in.
+    return sorted(requests.get(p.url + '/__fault__/log', timeout=5).json()['requests'], key=lambda entry: entry['time'])
 
 
 def test_forwards_and_logs_every_request(proxy, upstream):

@@ -5,9 +5,6 @@
 
 """The discovery, usage and image cache calls of the Glance client, against the fake transport."""
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import pytest
 
 from ansible_collections.osimg.glance.plugins.module_utils._errors import Forbidden, NotFound

@@ -5,9 +5,6 @@
 
 """Tags that Glance's tag endpoint cannot carry (non-ASCII, '/', '.', '..') go in a JSON patch of the tag list."""
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import json
 
 import pytest

@@ -6,9 +6,6 @@
 """The HTTP client against the hostile server of tests/hostile_server, on loopback: redirects, next links, bodies,
 headers and tokens a compromised or broken server could send."""
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import math
 import threading
 import time

@@ -11,9 +11,6 @@ against the result yields nothing; check mode's prediction (apply_patch) equals 
 no operation is one Glance would refuse (read-only or os_glance* keys, replace/remove of a missing key).
 """
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import copy
 
 import pytest

@@ -5,9 +5,6 @@
 
 """The checks before data moves: Glance 33's quota arithmetic, stores and import methods, against the fake transport."""
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import pytest
 
 from ansible_collections.osimg.glance.plugins.module_utils._errors import GlanceModuleError, ServerError

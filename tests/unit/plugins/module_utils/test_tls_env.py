@@ -6,9 +6,6 @@
 """TLS settings against an HTTPS server on loopback: REQUESTS_CA_BUNDLE and CURL_CA_BUNDLE never override an
 explicit ca_cert or validate_certs: false."""
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import datetime
 import json
 import ssl

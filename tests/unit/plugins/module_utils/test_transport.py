@@ -5,9 +5,6 @@
 
 """The fake HTTP transport of tests/unit/fake_glance.py, tested itself."""
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import re
 
 import pytest

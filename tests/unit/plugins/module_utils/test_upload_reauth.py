@@ -5,9 +5,6 @@
 
 """A token that expires or is revoked before an upload: a replayable body is sent again after one re-authentication."""
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import hashlib
 
 import pytest

@@ -5,9 +5,6 @@
 
 """An image source URL is fetched with its own TLS settings, never the cloud's, and its password never shows."""
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import socket
 import threading
 

@@ -5,9 +5,6 @@
 
 """glance_image's main() against the fake transport: the exact requests and patches it sends."""
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import json
 import re
 

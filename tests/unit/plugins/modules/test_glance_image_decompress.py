@@ -5,9 +5,6 @@
 
 """glance_image's decompress and source_checksum options against the fake transport."""
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import hashlib
 import json
 import lzma

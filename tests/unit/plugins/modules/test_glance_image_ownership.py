@@ -5,9 +5,6 @@
 
 """glance_image in a shared cloud: other projects' images, concurrent runs, replacements and broken images."""
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import json
 import re
 

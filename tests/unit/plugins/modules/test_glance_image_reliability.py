@@ -5,9 +5,6 @@
 
 """glance_image under faults: a token revoked before the upload, a create answered 503 after Glance made the image."""
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import json
 import re
 

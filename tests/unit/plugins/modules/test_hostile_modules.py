@@ -7,9 +7,6 @@
 tests/hostile_server on loopback: secrets stay masked in results, errors and the invocation log, and broken
 answers fail the task with a message, never a traceback."""
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import json
 import os
 

@@ -6,9 +6,6 @@
 """Secrets: every secret-looking option of every module is no_log, and secrets given inside a cloud dict never reach
 the module's invocation log (syslog/journald) or its result."""
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import importlib
 import json
 import os
