@@ -27,6 +27,7 @@ help:
 	@echo "make test          set everything up and run sanity, unit and integration tests"
 	@echo "make sanity | units | integration   one suite (integration brings the cloud up)"
 	@echo "make cloud-up | cloud-down | cloud-status | cloud-purge   the local Keystone + Glance"
+	@echo "                   (on a PostgreSQL cluster of their own; LOCAL_CLOUD_DATABASE=sqlite for SQLite)"
 	@echo "make build         build the collection tarball into dist/"
 
 $(VENV_STAMP): requirements.txt tools/requirements-dev.txt
