@@ -1,7 +1,8 @@
 """Install and run a real Keystone + Glance on loopback for this collection's tests.
 
 Usage: python3 tools/local_cloud.py up|down|status [--purge] [--state-dir DIR]
-       [--keystone-port N] [--glance-port N] [--files-port N] [--integration-config PATH]
+       [--keystone-port N] [--glance-port N] [--files-port N] [--postgres-port N]
+       [--database postgresql|sqlite] [--integration-config PATH]
 
 Standard library only: it runs with the machine's python3 before any project venv exists.
 The code lives in the tools/local_cloud/ package beside this file.

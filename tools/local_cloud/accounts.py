@@ -30,6 +30,20 @@ TEST_ACCOUNTS = (
 SERVICE_ACCOUNT = Account("glance", "glance", "service", "admin")
 ALL_ACCOUNTS = TEST_ACCOUNTS + (SERVICE_ACCOUNT,)
 
+# Roles of the local PostgreSQL cluster: its superuser, then one per service (each owns a database
+# of the same name).
+DATABASE_SUPERUSER = "postgres"
+SERVICE_DATABASES = ("keystone", "glance")
+
+
+def database_password_key(role):
+    """Where secrets.json keeps a database role's password."""
+    return f"database_{role}"
+
+
+PASSWORD_KEYS = tuple(account.key for account in ALL_ACCOUNTS) + tuple(
+    database_password_key(role) for role in (DATABASE_SUPERUSER,) + SERVICE_DATABASES)
+
 
 def load_passwords(settings):
     data = read_json(settings.secrets_file, default={})
@@ -39,7 +53,7 @@ def load_passwords(settings):
 def load_or_create_passwords(settings):
     """Passwords are generated once and reused, so re-running `up` keeps every credential."""
     passwords = load_passwords(settings)
-    missing = [account.key for account in ALL_ACCOUNTS if not passwords.get(account.key)]
+    missing = [key for key in PASSWORD_KEYS if not passwords.get(key)]
     for key in missing:
         passwords[key] = new_password()
     if missing:

@@ -1,33 +1,41 @@
 """The up, down and status commands."""
 
 import contextlib
+import dataclasses
 import fcntl
 import shutil
 import time
 
-from . import fileserver, glance, identity, install, keystone, outputs
-from .accounts import load_or_create_passwords
+from . import fileserver, glance, identity, install, keystone, outputs, postgres
+from .accounts import DATABASE_SUPERUSER, database_password_key, load_or_create_passwords
 from .errors import EXIT_PORT_BUSY, LocalCloudError
-from .fsutil import tail, write_private
-from .procs import (OURS, ProcessRecord, answers, current_boot_id, identify, leader_state, load_record,
-                    owns_group, port_is_free, remove_record, save_record, start_process, stop_group)
-from .servers import describe_servers
+from .fsutil import read_json, tail, write_private
+from .procs import (OURS, ProcessRecord, current_boot_id, identify, leader_state, load_record, owns_group,
+                    port_is_free, remove_record, save_record, start_process, stop_group)
+from .servers import SERVER_NAMES, describe_servers
+from .settings import DATABASES
 
 EXIT_NOT_RUNNING = 3
+# Servers that keep connections to the database: restarted whenever the database is.
+DATABASE_CLIENTS = ("keystone", "glance")
 
 
 def plan_launches(settings, passwords):
-    return {
-        "keystone": keystone.launch(settings),
-        "glance": glance.launch(settings, passwords["glance"]),
+    launches = {
+        "keystone": keystone.launch(settings, passwords),
+        "glance": glance.launch(settings, passwords),
         "files": fileserver.launch(settings),
     }
+    if settings.uses_postgresql:
+        # Only looked up here, for the digest; `up` installs and creates what is missing before initdb.
+        launches["postgres"] = postgres.launch(settings, postgres.find_bindir(), postgres.running_account())
+    return launches
 
 
 def is_healthy(server, record, digest=None, timeout=2.0):
     """Our recorded process is alive, answers, and (if digest given) runs the wanted config."""
     return (record is not None and leader_state(record) == OURS
-            and (digest is None or record.digest == digest) and answers(server.health_url, timeout))
+            and (digest is None or record.digest == digest) and server.answers(timeout))
 
 
 class Up:
@@ -45,6 +53,9 @@ class Up:
         self.passwords = load_or_create_passwords(self.settings)
         self.launches = plan_launches(self.settings, self.passwords)
         pending = [server for server in self.servers if not self.keep_running(server)]
+        if any(server.name == "postgres" for server in pending):
+            pending = [server for server in self.servers
+                       if server in pending or server.name in DATABASE_CLIENTS]
         users = outputs.recorded_users(self.settings, self.passwords)
         if not pending and users:
             return self.finish(users)
@@ -64,26 +75,38 @@ class Up:
         return False
 
     def bring_up(self, pending, users):
-        for server in pending:
+        for server in reversed(pending):  # clients of the database before the database
             self.clear_previous(server)
         check_ports_free(pending)
         install.ensure_qemu_img(self.settings)
         install.ensure_venv(self.settings)
         names = {server.name for server in pending}
+        if "postgres" in names:
+            self.start_postgres()
+        if self.settings.uses_postgresql and names & set(DATABASE_CLIENTS):
+            postgres.ensure_databases(self.settings, self.passwords)
         if "keystone" in names:
             self.write_config("keystone")
-            keystone.initialize(self.settings, self.passwords["admin"])
+            keystone.initialize(self.settings, self.passwords)
             self.start(self.server("keystone"))
         if users is None:
             users = identity.register(self.settings, self.passwords)
         if "glance" in names:
             self.write_config("glance")
-            glance.initialize(self.settings)
+            glance.initialize(self.settings, self.passwords)
             self.start(self.server("glance"))
         if "files" in names:
             fileserver.initialize(self.settings)
             self.start(self.server("files"))
         return users
+
+    def start_postgres(self):
+        bindir = postgres.ensure_binaries(self.settings)
+        account = postgres.cluster_account(self.settings)
+        self.launches["postgres"] = postgres.launch(self.settings, bindir, account)
+        postgres.initialize(self.settings, bindir, account,
+                            self.passwords[database_password_key(DATABASE_SUPERUSER)])
+        self.start(self.server("postgres"))
 
     def server(self, name):
         return next(server for server in self.servers if server.name == name)
@@ -96,6 +119,8 @@ class Up:
                 print(f"{server.name}: stopping the earlier instance (pid {record.pid}) to restart it")
                 stop_group(record)
             remove_record(self.settings.run_dir, server.name)
+        if server.name == "postgres":
+            postgres.clear_leftovers(self.settings)
 
     def write_config(self, name):
         launch = self.launches[name]
@@ -109,10 +134,11 @@ class Up:
     def start(self, server):
         launch = self.launches[server.name]
         child = start_process(server.name, launch.argv, launch.environment(),
-                              self.settings.log_file(server.name), self.settings.state_dir)
+                              self.settings.log_file(server.name), launch.cwd or self.settings.state_dir,
+                              run_as=launch.run_as)
         record = ProcessRecord(name=server.name, pid=child.pid, start_time=identify(child),
                                boot_id=current_boot_id(), port=server.port, url=server.url,
-                               digest=launch.digest(), argv=launch.argv)
+                               digest=launch.digest(), argv=launch.argv, stop_signal=launch.stop_signal)
         save_record(self.settings.run_dir, record)
         self.started.append((record, child))
         began = time.monotonic()
@@ -145,7 +171,7 @@ def wait_until_ready(server, child, settings):
     while time.monotonic() < deadline:
         if child.poll() is not None:
             fail_start(server, settings, f"exited with code {child.returncode}")
-        if answers(server.health_url, timeout=5.0):
+        if server.answers(timeout=5.0):
             return
         time.sleep(0.5)
     fail_start(server, settings, f"did not answer {server.health_url} within {server.ready_timeout:.0f} s")
@@ -153,13 +179,16 @@ def wait_until_ready(server, child, settings):
 
 def fail_start(server, settings, reason):
     log_path = settings.log_file(server.name)
-    raise LocalCloudError(f"{server.name} {reason}; last 20 lines of {log_path}:\n{tail(log_path, 20)}")
+    # Only what this start wrote: the lines of earlier runs would hide the reason.
+    lines = tail(log_path, 20, since="=== ")
+    raise LocalCloudError(f"{server.name} {reason}; last lines of {log_path}:\n{lines}")
 
 
 def print_summary(settings, servers, actions, document):
     print(f"local cloud is up (state: {settings.state_dir})")
     for server in servers:
         print(f"  {server.name:<8} {server.url:<28} {actions.get(server.name, '')}")
+    print(f"  database: {document['database']['description']}")
     print(f"  image files served from {settings.files_dir} (e.g. {document['tiny_qcow2_url']})")
     clouds = ", ".join(user["cloud"] for user in document["users"].values())
     print(f"  clouds: {clouds}")
@@ -193,17 +222,18 @@ def command_down(settings):
 
 
 def stop_all(settings):
+    """Every server with a PID file, whichever database this call names: clients before what they call."""
     stopped = 0
-    for server in reversed(describe_servers(settings)):  # glance before the keystone it calls
-        record = load_record(settings.run_dir, server.name)
+    for name in reversed(SERVER_NAMES):
+        record = load_record(settings.run_dir, name)
         if record is None:
             continue
         if stop_group(record):
-            print(f"{server.name}: stopped (pid {record.pid})")
+            print(f"{name}: stopped (pid {record.pid})")
             stopped += 1
         else:
-            print(f"{server.name}: was not running (pid {record.pid} is gone or no longer ours)")
-        remove_record(settings.run_dir, server.name)
+            print(f"{name}: was not running (pid {record.pid} is gone or no longer ours)")
+        remove_record(settings.run_dir, name)
     if not stopped:
         print("local cloud: nothing was running")
     if settings.purge:
@@ -212,6 +242,8 @@ def stop_all(settings):
 
 
 def purge(settings):
+    if settings.postgres_data_dir.exists():
+        postgres.clear_leftovers(settings)  # a cluster running without a PID file must not lose its files
     if settings.state_dir.exists():
         shutil.rmtree(settings.state_dir)
         print(f"removed {settings.state_dir}")
@@ -229,11 +261,16 @@ def written_by_us(path):
 
 
 def command_status(settings):
+    started = (read_json(settings.cloud_json, {}) or {}).get("database") or {}
+    asked = settings.database
+    if started.get("kind") in DATABASES and started["kind"] != asked:
+        settings = dataclasses.replace(settings, database=started["kind"])  # report the cloud as it runs
     all_running = True
     for server in describe_servers(settings):
         record = load_record(settings.run_dir, server.name)
         print(f"{server.name:<8} {server_status(server, record)}")
         all_running = all_running and is_healthy(server, record)
+    print(f"database {database_status(settings, started, asked)}")
     return 0 if all_running else EXIT_NOT_RUNNING
 
 
@@ -242,9 +279,18 @@ def server_status(server, record):
         return "stopped"
     if leader_state(record) != OURS:
         return f"crashed (recorded pid {record.pid} is gone; run `up` to restart it)"
-    if not answers(server.health_url):
+    if not server.answers():
         return f"not answering (pid {record.pid}, {record.url})"
     return f"running (pid {record.pid}, {record.url})"
+
+
+def database_status(settings, started, asked):
+    """The database of the cloud as last brought up, and whether `up` with this call's settings keeps it."""
+    if not started:
+        return f"{outputs.database_document(settings)['description']} (once `up` has run)"
+    if started.get("kind") != asked:
+        return f"{started.get('description')}; `up` with this call's settings would switch it to {asked}"
+    return started.get("description")
 
 
 COMMANDS = {"up": command_up, "down": command_down, "status": command_status}

@@ -33,12 +33,17 @@ def write_json(path, data, private=False):
         path.write_text(text, encoding="utf-8")
 
 
-def tail(path, count):
+def tail(path, count, since=None):
+    """The last count lines of a log; with since, only those after the last line starting with it."""
     try:
         with open(path, encoding="utf-8", errors="replace") as handle:
             lines = handle.readlines()
     except OSError:
         return f"(no log at {path})"
+    if since is not None:
+        starts = [index for index, line in enumerate(lines) if line.startswith(since)]
+        if starts:
+            lines = lines[starts[-1]:]
     return "".join(lines[-count:]).rstrip("\n")
 
 

@@ -2,11 +2,11 @@
 
 import hashlib
 
-from . import limits
+from . import limits, postgres
 from .fsutil import enable_sqlite_wal
 from .install import pins_text
 from .procs import run_logged
-from .servers import Launch
+from .servers import Launch, uwsgi_workers
 from .settings import HOST
 
 STORES = ("local1", "local2")
@@ -37,7 +37,18 @@ def ini_list(values):
     return f"[{joined}]"
 
 
-def config_text(settings, service_password):
+def sqlite_path(settings):
+    return settings.glance_dir / "glance.sqlite"
+
+
+def database_url(settings, passwords):
+    if settings.uses_postgresql:
+        return postgres.connection_url(settings, passwords, "glance")
+    # Wait up to 30 s for a busy database (sqlite3's default is 5 s).
+    return f"sqlite:///{sqlite_path(settings)}?timeout=30"
+
+
+def config_text(settings, passwords):
     glance_dir = settings.glance_dir
     lines = [
         "[DEFAULT]",
@@ -47,8 +58,7 @@ def config_text(settings, service_password):
         f"worker_self_reference_url = {settings.glance_url}",
         "",
         "[database]",
-        # Wait up to 30 s for a busy database (sqlite3's default is 5 s).
-        f"connection = sqlite:///{glance_dir / 'glance.sqlite'}?timeout=30",
+        f"connection = {database_url(settings, passwords)}",
         "",
         "[paste_deploy]",
         "flavor = keystone",
@@ -62,7 +72,7 @@ def config_text(settings, service_password):
         "project_domain_name = Default",
         "project_name = service",
         "username = glance",
-        f"password = {service_password}",
+        f"password = {passwords['glance']}",
         "",
         "[glance_store]",
         f"default_backend = {DEFAULT_STORE}",
@@ -84,7 +94,7 @@ def config_text(settings, service_password):
         f"lock_path = {glance_dir / 'locks'}",
         "",
     ]
-    lines += cache_config_lines(settings) + limits.glance_config_lines(settings, service_password)
+    lines += cache_config_lines(settings) + limits.glance_config_lines(settings, passwords['glance'])
     return "\n".join(lines)
 
 
@@ -95,7 +105,7 @@ def cache_config_lines(settings):
     return ["[DEFAULT]", f"image_cache_dir = {settings.glance_dir / 'image-cache'}", ""]
 
 
-# Glance's WSGI entry point, with every SQLite transaction opened as BEGIN IMMEDIATE.
+# On SQLite only: Glance's WSGI entry point, with every SQLite transaction opened as BEGIN IMMEDIATE.
 # oslo.db begins SQLite transactions with a plain (deferred) BEGIN; Glance then reads before it
 # writes. When two workers or threads do so at once, SQLite cannot upgrade the second one's
 # read lock and fails it at once ("database is locked": an HTTP 500, or a failed import),
@@ -118,14 +128,21 @@ from glance.wsgi.api import application  # noqa: E402
 """
 
 
-def launch(settings, service_password):
+def launch(settings, passwords):
     python = settings.venv_bin("python")
+    conf = config_path(settings)
+    files = {conf: config_text(settings, passwords)}
+    if settings.uses_postgresql:
+        application = ["--module", "glance.wsgi.api:application"]
+    else:
+        wsgi = settings.glance_dir / f"{WSGI_MODULE}.py"
+        files[wsgi] = WSGI_TEXT
+        application = ["--pythonpath", str(settings.glance_dir), "--module", f"{WSGI_MODULE}:application"]
     argv = [
         settings.venv_bin("uwsgi"),
         "--http-socket", f"{HOST}:{settings.port('glance')}",
-        "--pythonpath", str(settings.glance_dir),
-        "--module", f"{WSGI_MODULE}:application",
-        "--master", "--processes", "2", "--threads", "4",
+        *application,
+        *uwsgi_workers(settings, "glance"),
         # Chunked uploads from real clients die at uwsgi's 1 MB default chunk limit without these.
         "--http-chunked-input", "--chunked-input-limit", "67108864", "--chunked-input-timeout", "120",
         "--socket-timeout", "120",
@@ -140,10 +157,8 @@ def launch(settings, service_password):
         # loads, would otherwise run only in the master and never fetch a queued image.
         "--lazy-apps",
     ]
-    conf = config_path(settings)
-    wsgi = settings.glance_dir / f"{WSGI_MODULE}.py"
     return Launch(argv=argv, env={"OS_GLANCE_CONFIG_DIR": str(settings.glance_dir)},
-                  files={conf: config_text(settings, service_password), wsgi: WSGI_TEXT}, private_files=(conf,))
+                  files=files, private_files=(conf,))
 
 
 def sample_paste_text(settings):
@@ -153,17 +168,22 @@ def sample_paste_text(settings):
     return text.replace("/etc/glance/healthcheck_disable", str(settings.glance_dir / "healthcheck_disable"))
 
 
-def initialize(settings):
-    """Directories, the paste ini and db_sync (once per Glance version)."""
+def initialize(settings, passwords):
+    """Directories, the paste ini and db_sync (once per Glance version and database)."""
     for directory in data_dirs(settings).values():
         directory.mkdir(parents=True, exist_ok=True)
     for name in ("work", "locks"):
         (settings.glance_dir / name).mkdir(exist_ok=True)
     paste_path(settings).write_text(sample_paste_text(settings), encoding="utf-8")
     marker = settings.glance_dir / "db-synced"
-    version = hashlib.sha256(pins_text().encode()).hexdigest()
+    cluster = postgres.cluster_id(settings) if settings.uses_postgresql else ""
+    version = hashlib.sha256("\n".join([pins_text(), database_url(settings, passwords), cluster or ""])
+                             .encode()).hexdigest()
     if not (marker.exists() and marker.read_text(encoding="utf-8") == version):
+        if settings.uses_postgresql:
+            postgres.check_reachable(settings)
         argv = [settings.venv_bin("glance-manage"), "--config-file", str(config_path(settings)), "db_sync"]
         run_logged(argv, settings.log_file("glance-manage"), "glance-manage db_sync")
         marker.write_text(version, encoding="utf-8")
-    enable_sqlite_wal(settings.glance_dir / "glance.sqlite")
+    if not settings.uses_postgresql:
+        enable_sqlite_wal(sqlite_path(settings))

@@ -10,7 +10,8 @@ from .errors import LocalCloudError
 from .fsutil import tail
 from .procs import run_logged
 
-PINS = ("glance==33.0.0", "keystone==30.0.0", "uwsgi")
+# psycopg2-binary: oslo.db's PostgreSQL driver (a wheel; nothing to compile).
+PINS = ("glance==33.0.0", "keystone==30.0.0", "uwsgi", "psycopg2-binary==2.9.10")
 PINS_MARKER = ".local-cloud-pins"
 
 
@@ -45,8 +46,8 @@ def ensure_venv(settings):
     if venv_is_current(settings):
         return
     if (settings.venv / PINS_MARKER).exists():
-        print(f"pins changed: rebuilding {settings.venv}")
-        shutil.rmtree(settings.venv)
+        # pip installs what is new and leaves what already matches, which is quicker than a rebuild.
+        print(f"pins changed: updating {settings.venv}")
     if not os.access(settings.venv_bin("python"), os.X_OK):
         run_logged([sys.executable, "-m", "venv", str(settings.venv)], settings.log_file("pip"),
                    "creating the venv (Debian needs the python3-venv package)")

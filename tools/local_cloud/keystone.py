@@ -5,11 +5,12 @@ import hashlib
 import os
 import pwd
 
+from . import postgres
 from .errors import LocalCloudError
 from .fsutil import enable_sqlite_wal, read_json, write_json
 from .install import pins_text
 from .procs import run_logged
-from .servers import Launch
+from .servers import Launch, uwsgi_workers
 from .settings import HOST, REGION
 
 
@@ -25,7 +26,18 @@ def credential_dir(settings):
     return settings.keystone_dir / "credential-keys"
 
 
-def config_text(settings):
+def sqlite_path(settings):
+    return settings.keystone_dir / "keystone.sqlite"
+
+
+def database_url(settings, passwords):
+    if settings.uses_postgresql:
+        return postgres.connection_url(settings, passwords, "keystone")
+    # Wait up to 30 s for a busy database (sqlite3's default is 5 s).
+    return f"sqlite:///{sqlite_path(settings)}?timeout=30"
+
+
+def config_text(settings, passwords):
     fernet = fernet_dir(settings)
     # [fernet_receipts] defaults to /etc/keystone/fernet-keys/ and fernet_setup initialises it too:
     # pointing it at the token keys keeps every key inside the state dir.
@@ -34,7 +46,7 @@ def config_text(settings):
         "debug = false",
         "",
         "[database]",
-        f"connection = sqlite:///{settings.keystone_dir / 'keystone.sqlite'}?timeout=30",
+        f"connection = {database_url(settings, passwords)}",
         "",
         "[token]",
         "provider = fernet",
@@ -54,13 +66,13 @@ def config_text(settings):
     ])
 
 
-def launch(settings):
+def launch(settings, passwords):
     conf = config_path(settings)
     argv = [
         settings.venv_bin("uwsgi"),
         "--http-socket", f"{HOST}:{settings.port('keystone')}",
         "--module", "keystone.wsgi.api:application",
-        "--master", "--processes", "1", "--threads", "4",
+        *uwsgi_workers(settings, "keystone"),
         "--need-app", "--die-on-term",
         # uwsgi's --http-socket closes the connection after every answer without saying so; a
         # client that reuses it then meets a reset (python-glanceclient fails, keystoneauth
@@ -68,7 +80,7 @@ def launch(settings):
         "--add-header", "Connection: close",
     ]
     return Launch(argv=argv, env={"OS_KEYSTONE_CONFIG_FILES": str(conf)},
-                  files={conf: config_text(settings)})
+                  files={conf: config_text(settings, passwords)}, private_files=(conf,))
 
 
 def bootstrap_args(settings, admin_password):
@@ -96,16 +108,24 @@ def has_keys(directory):
     return directory.is_dir() and any(directory.iterdir())
 
 
-def initialize(settings, admin_password):
-    """db_sync, key repositories and bootstrap; skipped when already done with the same inputs."""
+def initialize(settings, passwords):
+    """db_sync, key repositories and bootstrap; skipped when already done with the same inputs.
+
+    The inputs include the database (its URL, and for PostgreSQL the cluster's id), so a new or
+    different database is migrated and bootstrapped again.
+    """
     marker = settings.keystone_dir / "initialized.json"
-    bootstrap = bootstrap_args(settings, admin_password)
-    fingerprint = hashlib.sha256(("\n".join(bootstrap) + pins_text()).encode()).hexdigest()
+    bootstrap = bootstrap_args(settings, passwords["admin"])
+    database = database_url(settings, passwords)
+    cluster = postgres.cluster_id(settings) if settings.uses_postgresql else ""
+    fingerprint = hashlib.sha256("\n".join([*bootstrap, pins_text(), database, cluster or ""]).encode()).hexdigest()
     if read_json(marker, {}).get("fingerprint") == fingerprint:
-        enable_sqlite_wal(settings.keystone_dir / "keystone.sqlite")
+        use_sqlite_wal(settings)
         return
     settings.keystone_dir.mkdir(parents=True, exist_ok=True)
     (settings.keystone_dir / "locks").mkdir(exist_ok=True)
+    if settings.uses_postgresql:
+        postgres.check_reachable(settings)
     manage(settings, ["db_sync"], "keystone-manage db_sync")
     if not has_keys(fernet_dir(settings)):
         manage(settings, ["fernet_setup", *owner_args()], "keystone-manage fernet_setup")
@@ -114,7 +134,12 @@ def initialize(settings, admin_password):
     check_keys_in_state_dir(settings)
     manage(settings, bootstrap, "keystone-manage bootstrap")
     write_json(marker, {"fingerprint": fingerprint})
-    enable_sqlite_wal(settings.keystone_dir / "keystone.sqlite")
+    use_sqlite_wal(settings)
+
+
+def use_sqlite_wal(settings):
+    if not settings.uses_postgresql:
+        enable_sqlite_wal(sqlite_path(settings))
 
 
 def manage(settings, args, what):

@@ -10,6 +10,7 @@ import errno
 import os
 import signal
 import socket
+import struct
 import subprocess
 import time
 import urllib.error
@@ -44,6 +45,7 @@ class ProcessRecord:
     url: str
     digest: str
     argv: list
+    stop_signal: int = signal.SIGTERM  # PostgreSQL stops fast (without waiting for clients) on SIGINT
 
 
 def read_proc_stat(pid):
@@ -140,10 +142,10 @@ def wait_group_gone(pgid, timeout, child=None):
 
 
 def stop_group(record, child=None, timeout=10.0):
-    """SIGTERM the recorded group, SIGKILL after timeout. False if it was not ours to stop."""
+    """Signal the recorded group to stop, SIGKILL after timeout. False if it was not ours to stop."""
     if not owns_group(record):
         return False
-    signal_group(record.pid, signal.SIGTERM)
+    signal_group(record.pid, record.stop_signal)
     if not wait_group_gone(record.pid, timeout, child):
         signal_group(record.pid, signal.SIGKILL)
         wait_group_gone(record.pid, 5.0, child)
@@ -154,7 +156,22 @@ def timestamp():
     return time.strftime("%Y-%m-%d %H:%M:%S")
 
 
-def start_process(name, argv, env, log_path, cwd):
+@dataclasses.dataclass(frozen=True)
+class RunAs:
+    """Another system account to run a program as (root only), e.g. PostgreSQL, which refuses root."""
+    name: str
+    uid: int
+    gid: int
+
+    def popen_args(self):
+        return {"user": self.uid, "group": self.gid, "extra_groups": []}
+
+
+def as_account(run_as):
+    return run_as.popen_args() if run_as else {}
+
+
+def start_process(name, argv, env, log_path, cwd, run_as=None):
     """Start argv in a new session with output appended to log_path; return the Popen."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "ab") as log:
@@ -162,7 +179,7 @@ def start_process(name, argv, env, log_path, cwd):
         log.flush()
         return subprocess.Popen(  # pylint: disable=consider-using-with
             argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-            env=env, cwd=str(cwd), start_new_session=True)
+            env=env, cwd=str(cwd), start_new_session=True, **as_account(run_as))
 
 
 def identify(child):
@@ -199,7 +216,7 @@ def answers(url, timeout=2.0):
     return status is not None and status < 500
 
 
-def run_logged(argv, log_path, what, env=None, tail_lines=20):
+def run_logged(argv, log_path, what, env=None, tail_lines=20, run_as=None, cwd=None):
     """Run a one-shot command with its output appended to log_path; fail with the log's tail."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "ab") as log:
@@ -207,7 +224,42 @@ def run_logged(argv, log_path, what, env=None, tail_lines=20):
         log.write(f"\n=== {timestamp()}: {what} ===\n".encode())
         log.flush()
         result = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                env=env, check=False)
+                                env=env, cwd=None if cwd is None else str(cwd), check=False,
+                                **as_account(run_as))
     if result.returncode != 0:
         raise LocalCloudError(f"{what} failed (exit {result.returncode}); "
                               f"last lines of {log_path}:\n{tail(log_path, tail_lines)}")
+
+
+POSTGRES_PROBE_USER = b"postgres"  # any role: the server asks for a password before it checks the role
+
+
+def accepts_connections(port, timeout=2.0, host="127.0.0.1"):
+    """True once the server answers a startup message with an authentication request.
+
+    This is what pg_isready does: a server still starting or recovering answers with an error
+    instead, and a closed port refuses the connection.
+    """
+    body = struct.pack("!i", 196608) + b"user\0" + POSTGRES_PROBE_USER + b"\0database\0postgres\0\0"
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as connection:
+            connection.sendall(struct.pack("!i", len(body) + 4) + body)
+            if connection.recv(1) != b"R":
+                return False
+            # Read the whole request before closing: unread bytes would make the close a reset,
+            # which the server logs; a plain close during authentication it does not.
+            length = struct.unpack("!i", receive_exactly(connection, 4))[0]
+            receive_exactly(connection, length - 4)
+            return True
+    except (OSError, struct.error):
+        return False
+
+
+def receive_exactly(connection, count):
+    data = b""
+    while len(data) < count:
+        chunk = connection.recv(count - len(data))
+        if not chunk:
+            raise OSError("connection closed")
+        data += chunk
+    return data

@@ -4,10 +4,31 @@ import dataclasses
 import hashlib
 import json
 import os
+import signal
+import typing
 
+from .procs import accepts_connections, answers
 from .settings import port_env, port_flag
 
-SERVER_NAMES = ("keystone", "glance", "files")
+# Start order; `down` stops in the reverse order, whatever database this call was given.
+SERVER_NAMES = ("postgres", "keystone", "glance", "files")
+
+
+# uwsgi (processes, threads) per database and service. On PostgreSQL every process and thread
+# serves requests at once, as a production deployment's API workers do; measured on 2 cores in
+# docs/local-cloud.md. On SQLite Keystone keeps one process and Glance's database transactions
+# take turns (see glance.py), since SQLite cannot take concurrent writers.
+UWSGI_WORKERS = {
+    ("postgresql", "keystone"): (2, 4),
+    ("postgresql", "glance"): (4, 4),
+    ("sqlite", "keystone"): (1, 4),
+    ("sqlite", "glance"): (2, 4),
+}
+
+
+def uwsgi_workers(settings, service):
+    processes, threads = UWSGI_WORKERS[(settings.database, service)]
+    return ["--master", "--processes", str(processes), "--threads", str(threads)]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -17,10 +38,16 @@ class Server:
     url: str         # what users are told to use
     health_url: str  # answers with a status < 500 once the app is loaded
     ready_timeout: float
+    probe: typing.Optional[typing.Callable] = None  # (port, timeout) -> bool, for a server not speaking HTTP
 
     @property
     def how_to_move(self):
         return f"{port_flag(self.name)} N or {port_env(self.name)}=N"
+
+    def answers(self, timeout=2.0):
+        if self.probe is not None:
+            return self.probe(self.port, timeout)
+        return answers(self.health_url, timeout)
 
 
 @dataclasses.dataclass
@@ -29,6 +56,9 @@ class Launch:
     env: dict = dataclasses.field(default_factory=dict)     # added to os.environ
     files: dict = dataclasses.field(default_factory=dict)   # Path -> text, written before start
     private_files: tuple = ()                               # paths among files holding secrets
+    run_as: object = None            # procs.RunAs: another account runs it (PostgreSQL refuses root)
+    cwd: object = None               # default: the state dir
+    stop_signal: int = signal.SIGTERM
 
     def digest(self):
         """Fingerprint of everything that shapes the running server: a change means restart."""
@@ -48,8 +78,12 @@ class Launch:
 
 
 def describe_servers(settings):
-    """The three servers, in start order."""
-    return [
+    """The servers this configuration runs, in start order."""
+    servers = []
+    if settings.uses_postgresql:
+        servers.append(Server("postgres", settings.port("postgres"), settings.postgres_url,
+                              settings.postgres_url, ready_timeout=60.0, probe=accepts_connections))
+    return servers + [
         Server("keystone", settings.port("keystone"), settings.keystone_url,
                settings.keystone_url, ready_timeout=60.0),
         Server("glance", settings.port("glance"), settings.glance_url,

@@ -17,7 +17,14 @@ PORT_DEFAULTS = {
     "keystone": (5000, "LOCAL_CLOUD_KEYSTONE_PORT"),
     "glance": (9292, "LOCAL_CLOUD_GLANCE_PORT"),
     "files": (8870, "LOCAL_CLOUD_FILES_PORT"),
+    # Not 5432, where a machine's own PostgreSQL listens.
+    "postgres": (5433, "LOCAL_CLOUD_POSTGRES_PORT"),
 }
+
+POSTGRESQL = "postgresql"
+SQLITE = "sqlite"
+DATABASES = (POSTGRESQL, SQLITE)
+DATABASE_ENV = "LOCAL_CLOUD_DATABASE"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -28,6 +35,11 @@ class Settings:
     ports: dict
     integration_config: Path
     purge: bool = False
+    database: str = POSTGRESQL
+
+    @property
+    def uses_postgresql(self):
+        return self.database == POSTGRESQL
 
     def port(self, server):
         return self.ports[server]
@@ -46,6 +58,10 @@ class Settings:
     @property
     def files_url(self):
         return self.base_url("files")
+
+    @property
+    def postgres_url(self):
+        return f"postgresql://{HOST}:{self.ports['postgres']}"
 
     @property
     def tiny_qcow2_url(self):
@@ -77,6 +93,15 @@ class Settings:
     @property
     def files_dir(self):
         return self.state_dir / "files"
+
+    @property
+    def postgres_dir(self):
+        """Owned by the account that runs PostgreSQL; the cluster is its data/ subdirectory."""
+        return self.state_dir / "postgres"
+
+    @property
+    def postgres_data_dir(self):
+        return self.postgres_dir / "data"
 
     @property
     def tiny_qcow2(self):
@@ -122,6 +147,9 @@ def build_parser():
     for server, (default, env) in PORT_DEFAULTS.items():
         parser.add_argument(port_flag(server), type=int, dest=f"{server}_port",
                             help=f"default: ${env} or {default}")
+    parser.add_argument("--database", choices=DATABASES,
+                        help=f"what Keystone and Glance store their data in; default: ${DATABASE_ENV} "
+                             f"or {POSTGRESQL} (a cluster of its own under the state dir)")
     parser.add_argument("--integration-config",
                         help="default: <repo>/tests/integration/integration_config.yml")
     return parser
@@ -146,8 +174,19 @@ def check_ports(ports):
             raise LocalCloudError(f"{server} port {port} is out of range; "
                                   f"use {port_flag(server)} or {port_env(server)}", EXIT_PORT_BUSY)
     if len(set(ports.values())) != len(ports):
-        raise LocalCloudError(f"the keystone, glance and files ports must differ, got {ports}",
+        raise LocalCloudError(f"the keystone, glance, files and postgres ports must differ, got {ports}",
                               EXIT_PORT_BUSY)
+
+
+def resolve_database(flag_value, environ):
+    if flag_value is not None:
+        return flag_value
+    raw = environ.get(DATABASE_ENV, "").strip().lower()
+    if not raw:
+        return POSTGRESQL
+    if raw not in DATABASES:
+        raise LocalCloudError(f"{DATABASE_ENV}={raw!r} is not one of {', '.join(DATABASES)}")
+    return raw
 
 
 def parse_command_line(argv, environ=None):
@@ -165,5 +204,6 @@ def parse_command_line(argv, environ=None):
         ports=ports,
         integration_config=Path(integration_config).expanduser().resolve(),
         purge=args.purge,
+        database=resolve_database(args.database, environ),
     )
     return args.command, settings
