@@ -28,9 +28,11 @@ from ansible_collections.osimg.glance.plugins.module_utils._image_state import (
     SHA256_KEY,
 )
 
-# Algorithms hashed while streaming: openstacksdk's two tracking hashes plus Glance's default
-# multihash, so one pass over the data serves tracking, idempotency and verification.
-STREAM_ALGORITHMS = ('md5', 'sha256', 'sha512')
+# Glance's default multihash (glance-api.conf [DEFAULT] hashing_algorithm): uploaded data is hashed with it, to
+# be verified against the image's os_hash_value, unless the cloud is seen to use another algorithm.
+GLANCE_DEFAULT_HASH = 'sha512'
+# The hashes openstacksdk records in owner_specified.openstack.md5 and .sha256 (glance_image's openstacksdk_hashes).
+OPENSTACKSDK_ALGORITHMS = ('md5', 'sha256')
 TERMINAL_FAILURE_STATUSES = ('killed', 'deleted', 'pending_delete')
 
 
@@ -210,8 +212,30 @@ def verify_expected_checksum(image, expected):
     return False
 
 
+def upload_algorithms(cloud_algorithm=None, expected=None, openstacksdk_hashes=False):
+    """The algorithms to hash uploaded data with: the cloud's multihash and the user's checksum, which verify it,
+    and openstacksdk's md5 and sha256 only when asked for (md5 alone costs more CPU than the rest)."""
+    algorithms = set([(cloud_algorithm or GLANCE_DEFAULT_HASH).lower()])
+    if expected:
+        algorithms.add(expected[0])
+    if openstacksdk_hashes:
+        algorithms.update(OPENSTACKSDK_ALGORITHMS)
+    return sorted(algorithms)
+
+
+def comparison_algorithms(image, expected=None):
+    """The algorithms a local file is hashed with to compare it with an image's data: the image's strongest
+    hash (else Glance's default), and the algorithm of the user's checksum."""
+    candidates = [algorithm for algorithm, dummy in image_hash_candidates(image)]
+    algorithms = set(candidates[:1] or [GLANCE_DEFAULT_HASH])
+    if expected:
+        algorithms.add(expected[0])
+    return sorted(algorithms)
+
+
 def tracking_properties(hashes, name):
-    """The owner_specified.openstack.* properties openstacksdk writes for uploaded data."""
+    """The owner_specified.openstack.* properties openstacksdk writes for uploaded data: the object name, and md5
+    and sha256 when they were computed."""
     props = {OBJECT_KEY: 'images/%s' % name}
     if hashes.get('md5'):
         props[MD5_KEY] = hashes['md5']

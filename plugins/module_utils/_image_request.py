@@ -43,6 +43,8 @@ IMAGE_OPTIONS = dict(
     remote_image_id=dict(type='str'),
     remote_service_interface=dict(type='str'),
     checksum=dict(type='str'),
+    openstacksdk_hashes=dict(type='bool', default=False),
+    file_digest_cache=dict(type='bool', default=True),
     on_data_change=dict(type='str', default='warn', choices=['warn', 'fail', 'replace']),
     wait=dict(type='bool', default=True),
     timeout=dict(type='int', default=900),

@@ -180,6 +180,36 @@ options:
         Uploaded or imported data must match it; an existing image whose hashes differ counts as
         changed data (see O(on_data_change)).
     type: str
+  openstacksdk_hashes:
+    description:
+      - Also hash uploaded data with md5 and sha256, and record them in the image properties
+        C(owner_specified.openstack.md5) and C(owner_specified.openstack.sha256) as openstacksdk's
+        C(create_image) does. openstacksdk and openstack.cloud compare both to tell that an image already holds a
+        file; without them, a C(create_image) of the same file by openstacksdk uploads it again.
+      - Off by default, because md5 alone costs more CPU than the rest of an upload (about 1.5 seconds per GiB).
+        Glance's own multihash (C(os_hash_value), sha512 unless the cloud is set up otherwise) is what verifies an
+        upload and what tells this module whether a file changed; it needs neither property.
+      - When V(false), those two properties are removed from an image this module uploads new data to (they
+        would describe data the image no longer holds). C(owner_specified.openstack.object) is always recorded.
+    type: bool
+    default: false
+  file_digest_cache:
+    description:
+      - Remember the hashes of O(filename) in a cache of the user running the module, keyed by the file's device,
+        inode, size, modification and change times (nanoseconds). A later run with the same, unchanged file then
+        compares it with the image without reading it; a run that has to hash the file, or uploads it, fills the
+        cache.
+      - The cache only ever confirms that a file is unchanged. Whenever the cached hashes would not match the
+        image (or O(checksum)), the file is hashed again; data that is uploaded is always hashed as it is sent and
+        verified against what Glance stored. A file changed less than 2 seconds before it was read is not
+        remembered (a second change within the same tick of the file system clock could keep all five values).
+      - The cache is C($XDG_CACHE_HOME/osimg.glance/digests), by default C(~/.cache/osimg.glance/digests), on the
+        host that runs the module. It is created with mode 0700 and used only while it belongs to that user and is
+        closed to others; otherwise every run hashes the file. It holds hashes, sizes and times, no file names or
+        data; entries unused for 90 days are removed, and the directory may be deleted at any time.
+      - Set V(false) to hash the file on every run (as rsync's C(--checksum) does).
+    type: bool
+    default: true
   on_data_change:
     description:
       - What to do when the image exists with data and the given data differs (known from the
@@ -205,8 +235,11 @@ options:
     type: int
     default: 900
 notes:
-  - Images created with O(filename) or O(url) record C(owner_specified.openstack.md5),
-    C(owner_specified.openstack.sha256) and C(owner_specified.openstack.object) like openstacksdk.
+  - Data uploaded from O(filename) or O(url) is hashed as it is sent with the cloud's multihash algorithm
+    (sha512 unless an image of this run shows another), and the hash is compared with the one Glance computed
+    (RV(verified)). When the cloud turns out to use another algorithm, a file is read once more to verify it.
+  - Images created with O(filename) or O(url) record C(owner_specified.openstack.object) like openstacksdk, and
+    C(owner_specified.openstack.md5) and C(owner_specified.openstack.sha256) with O(openstacksdk_hashes=true).
 seealso:
   - module: osimg.glance.glance_image_info
 requirements:
