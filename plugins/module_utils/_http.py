@@ -32,7 +32,7 @@ try:
 except ImportError:  # urllib3 comes with requests; the module reports a missing requests itself
     Urllib3Error = ReadTimeoutError = ()
 
-from ansible_collections.osimg.glance.plugins.module_utils._auth import Authenticator, normalize_image_url
+from ansible_collections.osimg.glance.plugins.module_utils._auth import normalize_image_url
 from ansible_collections.osimg.glance.plugins.module_utils._errors import (
     REASONS,
     ApiError,
@@ -46,6 +46,7 @@ from ansible_collections.osimg.glance.plugins.module_utils._errors import (
     explanation_from_body,
 )
 from ansible_collections.osimg.glance.plugins.module_utils._hashing import CHUNK_SIZE, hashing_iter
+from ansible_collections.osimg.glance.plugins.module_utils._token_cache import ReusingAuthenticator, TokenCache
 from ansible_collections.osimg.glance.plugins.module_utils._version import COLLECTION_NAME, COLLECTION_VERSION
 
 OK_STATUSES = (200, 201, 202, 204, 206)
@@ -201,7 +202,9 @@ class HttpClient:
         self.session.cert = config.cert
         self.timeout = config.api_timeout
         self.requests_sent = []
-        self.auth = None if config.auth_type == 'none' else Authenticator(config, self._send)
+        # A token given with the image endpoint, or one cached by an earlier run, spares asking Keystone.
+        self.auth = None if config.auth_type == 'none' else ReusingAuthenticator(
+            config, self._send, token_cache=TokenCache.open(config, warn))
         self._image_url = normalize_image_url(config.image_endpoint) if config.image_endpoint else None
 
     # -- endpoints and identity -------------------------------------------------------------
