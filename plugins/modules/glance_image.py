@@ -37,7 +37,7 @@ options:
       - A name that matches several images of the project fails with their ids; give O(id) then.
       - Required when creating an image.
       - When several runs of the same task (same name, no O(id)) create the image at the same time, the
-        oldest image wins: every other run deletes the image it created and adopts that one (waiting, within
+        oldest image wins; every other run deletes the image it created and adopts that one (waiting, within
         O(timeout), for its data). Runs whose creates are several seconds apart converge the same way; two
         runs can still end with two images only if one run's create stays invisible to the other's listings
         for its whole upload.
@@ -216,7 +216,7 @@ options:
         local file's hashes, or from O(checksum)), or a create-only field differs.
       - V(warn) keeps the image and returns a warning (not changed); V(fail) fails the task;
         V(replace) uploads a new image with the same name and metadata, shares it with the old image's
-        member projects (each member accepts it again: Glance lets only the member set its status), waits
+        member projects (each member accepts it again, as Glance lets only the member set its status), waits
         until it is active and verified, then deletes the old one. A protected old image fails before
         anything is uploaded. When the old image cannot be deleted, the task fails with the new image in
         RV(image) and the old one in RV(replaced_image_id).
