@@ -26,10 +26,10 @@ options:
       - Precedence is module options, then the selected cloud, then E(OS_*) variables. Like openstacksdk,
         E(OS_*) credentials are not mixed into a cloud named by O(cloud) or E(OS_CLOUD).
       - An unknown cloud name fails with the names that exist and the files searched.
-      - C(cache: {auth: true}) at the top of C(clouds.yaml) (as openstacksdk reads it) or C(secure.yaml), or in the
+      - "C(cache: {auth: true}) at the top of C(clouds.yaml) (as openstacksdk reads it) or C(secure.yaml), or in the
         cloud's entry (also in a cloud given as a dict), keeps the token Keystone issues between module runs, so a
         play authenticates once instead of once per task (each token costs Keystone a password hash, typically 0.3
-        to 0.5 seconds). See the notes for where and how the token is kept, and the risk.
+        to 0.5 seconds). See the notes for where and how the token is kept, and the risk."
     type: raw
   auth:
     description:

@@ -87,8 +87,8 @@ def test_a_given_token_glance_refuses_is_exchanged_once_with_keystone():
     transport.add_token()
     list_images(client)
     assert transport.paths() == [('GET', '/v2/images'), ('POST', '/v3/auth/tokens'), ('GET', '/v2/images')]
-    assert json.loads(transport.requests[1].body)['auth']['identity'] == {'methods': ['token'],
-                                                                         'token': {'id': 'given-token'}}
+    identity = json.loads(transport.requests[1].body)['auth']['identity']
+    assert identity == {'methods': ['token'], 'token': {'id': 'given-token'}}
     assert transport.requests[2].headers['X-Auth-Token'] == TOKEN
 
 

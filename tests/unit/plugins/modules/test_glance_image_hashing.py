@@ -255,8 +255,8 @@ def test_a_noop_after_the_file_changed_reads_it_and_sees_the_change(fake_cloud, 
     assert len(file_reads) == 2
 
 
-def test_cached_hashes_that_disagree_with_the_image_are_checked_by_reading_the_file(fake_cloud, capsys, image_file,
-                                                                                   file_reads, settled):
+def test_cached_hashes_that_disagree_with_the_image_are_checked_by_reading_the_file(
+        fake_cloud, capsys, image_file, file_reads, settled):
     """A doubt (here an entry that lies) never makes a change: the file is hashed again, and the truth wins."""
     cache = DigestCache.open()
     identity = stat_identity(image_file)
@@ -270,8 +270,8 @@ def test_cached_hashes_that_disagree_with_the_image_are_checked_by_reading_the_f
     assert file_reads == [['sha512']]
 
 
-def test_cached_hashes_never_contradict_a_checksum_without_a_fresh_read(fake_cloud, capsys, image_file, file_reads,
-                                                                       settled):
+def test_cached_hashes_never_contradict_a_checksum_without_a_fresh_read(
+        fake_cloud, capsys, image_file, file_reads, settled):
     cache = DigestCache.open()
     identity = stat_identity(image_file)
     cache.store(identity, identity, identity['ctime_ns'] / 1e9 + 5, {'sha512': hashes(DATA)['sha512'],
