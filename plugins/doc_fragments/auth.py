@@ -23,6 +23,10 @@ options:
       - Precedence is module options, then the selected cloud, then E(OS_*) variables. Like openstacksdk,
         E(OS_*) credentials are not mixed into a cloud named by O(cloud) or E(OS_CLOUD).
       - An unknown cloud name fails with the names that exist and the files searched.
+      - "C(cache: {auth: true}) at the top of C(clouds.yaml) (as openstacksdk reads it) or C(secure.yaml), or in the
+        cloud's entry (also in a cloud given as a dict), keeps the token Keystone issues between module runs, so a
+        play authenticates once instead of once per task (each token costs Keystone a password hash, typically 0.3
+        to 0.5 seconds). See the notes for where and how the token is kept, and the risk."
     type: raw
   auth:
     description:
@@ -181,4 +185,15 @@ notes:
   - Answers are read within bounds. An error body is read up to 64 KiB; a success answer larger than 64 MiB, or
     one that is not a JSON object, fails the task with a message that says so. Image data is streamed.
   - Proxy variables (E(HTTPS_PROXY), E(NO_PROXY), ...) apply as in requests.
+  - With O(auth_type=token), O(auth.token), O(auth.project_id) and O(image_endpoint) (what
+    M(osimg.glance.glance_auth) returns), a module run sends nothing to Keystone; the token is taken to be scoped to
+    that project.
+  - "With C(cache: {auth: true}), the token of password and application credential auth is kept in
+    C($XDG_CACHE_HOME/osimg.glance/tokens/) (by default C(~/.cache/osimg.glance/tokens/)) on the host that runs the
+    module, in a file of mode 0600 in a directory of mode 0700, used only while both belong to that user and are
+    closed to others. The file holds the token, its expiry, project, user, roles and service catalog, never the
+    password or secret; its name is a salted, slow hash of the auth parameters and the secret, so other credentials
+    never find it. A token is reused until 10 minutes before it expires; a token Glance refuses (401) is deleted
+    and a new one requested. The risk: whoever can read that file (the user, or root) can act as the user in its
+    project until the token expires, without the password. Delete the directory to forget every token."
 '''

@@ -246,9 +246,14 @@ class CloudFiles:
         self.secure_searched = config_search_paths('secure', environ, cwd, home)
         self.clouds_file = _first_existing(self.clouds_searched)
         self.secure_file = _first_existing(self.secure_searched)
-        clouds = _load_file(self.clouds_file).get('clouds') or {} if self.clouds_file else {}
-        secure = _load_file(self.secure_file).get('clouds') or {} if self.secure_file else {}
-        self.clouds = _deep_merge(clouds, secure)
+        clouds_data = _load_file(self.clouds_file) if self.clouds_file else {}
+        secure_data = _load_file(self.secure_file) if self.secure_file else {}
+        self.clouds = _deep_merge(clouds_data.get('clouds') or {}, secure_data.get('clouds') or {})
+        # openstacksdk's top-level cache section (only its "auth" key is used here).
+        self.cache = {}
+        for data in (clouds_data, secure_data):
+            if isinstance(data.get('cache'), dict):
+                self.cache = _deep_merge(self.cache, data['cache'])
 
     def describe_search(self):
         if self.clouds_file:
@@ -343,6 +348,8 @@ class CloudConfig:
         self.source = None
         self.config_files = []
         self.warnings = []
+        # openstacksdk's cache: {auth: true}: keep the token between module runs (_token_cache).
+        self.cache_auth = False
 
     def secrets(self):
         """Every secret value present, for scrubbing output."""
@@ -539,6 +546,10 @@ def resolve_cloud_config(params, environ=None, cwd=None, home=None):
         if timeout <= 0:
             raise ConfigError('api_timeout must be positive, got %r' % (timeout,))
         config.api_timeout = timeout
+
+    cache = entry.get('cache') if isinstance(entry.get('cache'), dict) else (files.cache if files is not None else {})
+    if (cache or {}).get('auth') is not None:
+        config.cache_auth = _bool(cache['auth'], 'cache.auth of %s' % source)
 
     _validate(config, source)
     return config

@@ -37,9 +37,11 @@ from ansible_collections.osimg.glance.plugins.module_utils._image_state import (
     SHA256_KEY,
 )
 
-# Algorithms hashed while streaming: openstacksdk's two tracking hashes plus Glance's default
-# multihash, so one pass over the data serves tracking, idempotency and verification.
-STREAM_ALGORITHMS = ('md5', 'sha256', 'sha512')
+# Glance's default multihash (glance-api.conf [DEFAULT] hashing_algorithm): uploaded data is hashed with it, to
+# be verified against the image's os_hash_value, unless the cloud is seen to use another algorithm.
+GLANCE_DEFAULT_HASH = 'sha512'
+# The hashes openstacksdk records in owner_specified.openstack.md5 and .sha256 (glance_image's openstacksdk_hashes).
+OPENSTACKSDK_ALGORITHMS = ('md5', 'sha256')
 TERMINAL_FAILURE_STATUSES = ('killed', 'deleted', 'pending_delete')
 # The checksum of the compressed source an image was decompressed from ('algorithm:hex'): lets a later
 # run tell that its source is the same without downloading or decompressing it again.
@@ -173,8 +175,9 @@ class DecompressingSource:
     the last decompressed data goes out: a source that does not match is never completely uploaded.
     """
 
-    def __init__(self, open_chunks, compression, name, source_expected=None):
+    def __init__(self, open_chunks, compression, name, source_expected=None, algorithms=(GLANCE_DEFAULT_HASH,)):
         self.open_chunks = open_chunks
+        self.algorithms = algorithms
         self.compression = compression
         self.name = name
         self.source_expected = source_expected
@@ -182,7 +185,7 @@ class DecompressingSource:
         self.hasher = self.source_hasher = self.decompressor = None
 
     def __call__(self):
-        self.hasher = MultiHasher(STREAM_ALGORITHMS)
+        self.hasher = MultiHasher(self.algorithms)
         self.source_hasher = MultiHasher([self.source_algorithm])
         self.decompressor = Decompressor(self.compression, self.name)
         source = self._checked(hashing_iter(self.open_chunks(), self.source_hasher))
@@ -234,7 +237,7 @@ def decompressed_data_change(image, filename, compression, expected=None, source
         if same_source:
             verdicts.append('same')
         elif not expected:
-            hasher = MultiHasher(STREAM_ALGORITHMS)
+            hasher = MultiHasher(comparison_algorithms(image))
             for chunk in Decompressor(compression, filename).iter(file_chunks(filename)):
                 hasher.update(chunk)
             verdicts.append(compare_data(image, hasher.hexdigests(), hasher.size))
@@ -321,11 +324,31 @@ def verify_expected_checksum(image, expected):
     return False
 
 
-def tracking_properties(hashes, name, source_checksum=None):
-    """The owner_specified.openstack.* properties openstacksdk writes for uploaded data.
+def upload_algorithms(cloud_algorithm=None, expected=None, openstacksdk_hashes=False):
+    """The algorithms to hash uploaded data with: the cloud's multihash and the user's checksum, which verify it,
+    and openstacksdk's md5 and sha256 only when asked for (md5 alone costs more CPU than the rest)."""
+    algorithms = set([(cloud_algorithm or GLANCE_DEFAULT_HASH).lower()])
+    if expected:
+        algorithms.add(expected[0])
+    if openstacksdk_hashes:
+        algorithms.update(OPENSTACKSDK_ALGORITHMS)
+    return sorted(algorithms)
 
-    With ``source_checksum`` (data decompressed from a source), SOURCE_CHECKSUM_KEY too.
-    """
+
+def comparison_algorithms(image, expected=None):
+    """The algorithms a local file is hashed with to compare it with an image's data: the image's strongest
+    hash (else Glance's default), and the algorithm of the user's checksum."""
+    candidates = [algorithm for algorithm, dummy in image_hash_candidates(image)]
+    algorithms = set(candidates[:1] or [GLANCE_DEFAULT_HASH])
+    if expected:
+        algorithms.add(expected[0])
+    return sorted(algorithms)
+
+
+def tracking_properties(hashes, name, source_checksum=None):
+    """The owner_specified.openstack.* properties openstacksdk writes for uploaded data: the object name, and md5
+    and sha256 when they were computed; with ``source_checksum`` (data decompressed from a source),
+    SOURCE_CHECKSUM_KEY too."""
     props = {OBJECT_KEY: 'images/%s' % name}
     if source_checksum:
         props[SOURCE_CHECKSUM_KEY] = source_checksum

@@ -42,6 +42,8 @@ IMAGE_OPTIONS = dict(
     checksum=dict(type='str'),
     decompress=dict(type='str', choices=['auto', 'gzip', 'bzip2', 'xz']),
     source_checksum=dict(type='str'),
+    openstacksdk_hashes=dict(type='bool', default=False),
+    file_digest_cache=dict(type='bool', default=True),
     on_data_change=dict(type='str', default='warn', choices=['warn', 'fail', 'replace']),
     wait=dict(type='bool', default=True),
     timeout=dict(type='int', default=900),

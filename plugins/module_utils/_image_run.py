@@ -10,6 +10,7 @@ Every step returns what it did (a result dict); nothing is stashed between steps
 
 import uuid
 
+from ansible_collections.osimg.glance.plugins.module_utils._digest_cache import DigestCache
 from ansible_collections.osimg.glance.plugins.module_utils._errors import ApiError, Conflict, GlanceModuleError, NotFound
 from ansible_collections.osimg.glance.plugins.module_utils._image_data import has_data, wait_for_image
 from ansible_collections.osimg.glance.plugins.module_utils._image_state import (
@@ -51,6 +52,9 @@ class ImageRun:
         self.glance = module.glance
         self.request = request
         self.check_mode = module.check_mode
+        # The multihash algorithm the cloud was seen to use (on an image this run read); None: Glance's default.
+        self.cloud_hash_algorithm = None
+        self._digest_cache = None
 
     # ---- lookups ----
     def resolve_owner(self):
@@ -109,10 +113,35 @@ class ImageRun:
             return None
         return {'before': diff_view(before, keys), 'after': diff_view(after, keys)}
 
+    @property
+    def digest_cache(self):
+        """The user's digest cache for the local file, or None (no file, file_digest_cache false, or unusable)."""
+        if self._digest_cache is None and self.request.filename and self.request.file_digest_cache:
+            self._digest_cache = DigestCache.open() or False
+        return self._digest_cache or None
+
+    def learn_hash_algorithm(self, images):
+        for image in images:
+            if image and image.get('os_hash_algo'):
+                self.cloud_hash_algorithm = image['os_hash_algo']
+                return
+
+    def load(self, image, source=None):
+        return load_data(self.glance, self.request, image, source, warn=self.module.warn,
+                         cloud_algorithm=self.cloud_hash_algorithm, digest_cache=self.digest_cache)
+
     # ---- the pipeline ----
     def run(self):
+        try:
+            return self._run()
+        finally:
+            if self._digest_cache:
+                self._digest_cache.close()
+
+    def _run(self):
         owner_id = self.resolve_owner()
         current, namesakes = self.find_existing(owner_id)
+        self.learn_hash_algorithm([current] + namesakes)
         if self.request.state == 'absent':
             return self.ensure_absent(current)
         fields = self.resolve_fields(owner_id)
@@ -191,7 +220,7 @@ class ImageRun:
             rival = self.older_rival(image) if racing else None
             if rival is None:
                 try:
-                    transfer = load_data(self.glance, request, image, source, warn=self.module.warn)
+                    transfer = self.load(image, source)
                 except Conflict:
                     if not racing:
                         raise
@@ -347,7 +376,8 @@ class ImageRun:
         reason = None
         if conflicts:
             reason = ', '.join('%s is %s, not %s' % (k, current.get(k), request.params[k]) for k in conflicts)
-        elif has_data(current) and request.compares_data and data_change(request, current) == 'different':
+        elif (has_data(current) and request.compares_data
+              and data_change(request, current, self.digest_cache) == 'different'):
             reason = 'its data differs from the data given'
         if reason:
             return self.on_change(current, fields, reason, conflicts)
@@ -400,7 +430,7 @@ class ImageRun:
             result['image'] = dict(result['image'], status='active')
             return result
         try:
-            transfer = load_data(self.glance, self.request, current, warn=self.module.warn)
+            transfer = self.load(current)
         except Conflict:
             # Another run of this task is putting the data in the same queued image: wait for it, then compare.
             return self.update(self.settled(current, wait_for_data=True), fields)

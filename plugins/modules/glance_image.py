@@ -35,7 +35,7 @@ options:
       - A name that matches several images of the project fails with their ids; give O(id) then.
       - Required when creating an image.
       - When several runs of the same task (same name, no O(id)) create the image at the same time, the
-        oldest image wins: every other run deletes the image it created and adopts that one (waiting, within
+        oldest image wins; every other run deletes the image it created and adopts that one (waiting, within
         O(timeout), for its data). Runs whose creates are several seconds apart converge the same way; two
         runs can still end with two images only if one run's create stays invisible to the other's listings
         for its whole upload.
@@ -210,13 +210,43 @@ options:
         the upload is stopped, the task fails and an image this run created is deleted.
       - Needs O(decompress). Without decompression the source is the data; give its hash as O(checksum).
     type: str
+  openstacksdk_hashes:
+    description:
+      - Also hash uploaded data with md5 and sha256, and record them in the image properties
+        C(owner_specified.openstack.md5) and C(owner_specified.openstack.sha256) as openstacksdk's
+        C(create_image) does. openstacksdk and openstack.cloud compare both to tell that an image already holds a
+        file; without them, a C(create_image) of the same file by openstacksdk uploads it again.
+      - Off by default, because md5 alone costs more CPU than the rest of an upload (about 1.5 seconds per GiB).
+        Glance's own multihash (C(os_hash_value), sha512 unless the cloud is set up otherwise) is what verifies an
+        upload and what tells this module whether a file changed; it needs neither property.
+      - When V(false), those two properties are removed from an image this module uploads new data to (they
+        would describe data the image no longer holds). C(owner_specified.openstack.object) is always recorded.
+    type: bool
+    default: false
+  file_digest_cache:
+    description:
+      - Remember the hashes of O(filename) in a cache of the user running the module, keyed by the file's device,
+        inode, size, modification and change times (nanoseconds). A later run with the same, unchanged file then
+        compares it with the image without reading it; a run that has to hash the file, or uploads it, fills the
+        cache.
+      - The cache only ever confirms that a file is unchanged. Whenever the cached hashes would not match the
+        image (or O(checksum)), the file is hashed again; data that is uploaded is always hashed as it is sent and
+        verified against what Glance stored. A file changed less than 2 seconds before it was read is not
+        remembered (a second change within the same tick of the file system clock could keep all five values).
+      - The cache is C($XDG_CACHE_HOME/osimg.glance/digests), by default C(~/.cache/osimg.glance/digests), on the
+        host that runs the module. It is created with mode 0700 and used only while it belongs to that user and is
+        closed to others; otherwise every run hashes the file. It holds hashes, sizes and times, no file names or
+        data; entries unused for 90 days are removed, and the directory may be deleted at any time.
+      - Set V(false) to hash the file on every run (as rsync's C(--checksum) does).
+    type: bool
+    default: true
   on_data_change:
     description:
       - What to do when the image exists with data and the given data differs (known from the
         local file's hashes, or from O(checksum)), or a create-only field differs.
       - V(warn) keeps the image and returns a warning (not changed); V(fail) fails the task;
         V(replace) uploads a new image with the same name and metadata, shares it with the old image's
-        member projects (each member accepts it again: Glance lets only the member set its status), waits
+        member projects (each member accepts it again, as Glance lets only the member set its status), waits
         until it is active and verified, then deletes the old one. A protected old image fails before
         anything is uploaded. When the old image cannot be deleted, the task fails with the new image in
         RV(image) and the old one in RV(replaced_image_id).
@@ -235,8 +265,11 @@ options:
     type: int
     default: 900
 notes:
-  - Images created with O(filename) or O(url) record C(owner_specified.openstack.md5),
-    C(owner_specified.openstack.sha256) and C(owner_specified.openstack.object) like openstacksdk.
+  - Data uploaded from O(filename) or O(url) is hashed as it is sent with the cloud's multihash algorithm
+    (sha512 unless an image of this run shows another), and the hash is compared with the one Glance computed
+    (RV(verified)). When the cloud turns out to use another algorithm, a file is read once more to verify it.
+  - Images created with O(filename) or O(url) record C(owner_specified.openstack.object) like openstacksdk, and
+    C(owner_specified.openstack.md5) and C(owner_specified.openstack.sha256) with O(openstacksdk_hashes=true).
 seealso:
   - module: osimg.glance.glance_image_info
 requirements:

@@ -23,7 +23,7 @@ options:
     description:
       - The id or the name of one image.
       - An id (a UUID) is read directly. If no image has that id, it is looked up as a name.
-      - A name lookup finds hidden images too and returns every image with that name the caller may read:
+      - A name lookup finds hidden images too and returns every image with that name the caller may read,
         the project's own images first, then accepted shares, public and community images. A share the
         project has not accepted (C(pending) or C(rejected)) is not returned by name; give its id, or list it
         with O(filters) (C(member_status)).

@@ -27,7 +27,7 @@ options:
     description:
       - The id or the name of the image.
       - A name finds only images of the project of the credentials (images of other projects, shared or
-        public, are never changed by name: give their id); several images of the project with that name fail
+        public, are never changed by name; give their id); several images of the project with that name fail
         with their ids.
     type: str
     required: true

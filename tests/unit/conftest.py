@@ -22,3 +22,11 @@ def image_file(tmp_path):
     path = tmp_path / 'cirros.qcow2'
     path.write_bytes(DATA)
     return str(path)
+
+
+@pytest.fixture(autouse=True)
+def cache_home(tmp_path, monkeypatch):
+    """The caches of the modules (file digests, tokens) live in the test's own directory, never in ~/.cache."""
+    path = tmp_path / 'xdg-cache'
+    monkeypatch.setenv('XDG_CACHE_HOME', str(path))
+    return path

@@ -531,8 +531,9 @@ def test_upload_streams_a_file_in_chunks_and_hashes(cloud):
     assert transport.bodies[-1] == DATA
     assert sent.headers['Content-Type'] == 'application/octet-stream'
     assert sent.headers['x-openstack-image-size'] == str(len(DATA))
-    assert sent.headers.get('Transfer-Encoding') == 'chunked'
-    assert 'Content-Length' not in sent.headers
+    # A known size goes out as Content-Length: chunked encoding would copy every chunk to frame it.
+    assert sent.headers['Content-Length'] == str(len(DATA))
+    assert 'Transfer-Encoding' not in sent.headers
     assert set(r for r in f.reads) == {1048576}  # never read(-1)
     assert hasher.size == len(DATA)
     assert hasher.hexdigests() == {'md5': hashlib.md5(DATA).hexdigest(), 'sha256': hashlib.sha256(DATA).hexdigest(),
@@ -545,6 +546,20 @@ def test_upload_from_an_iterator_without_size(cloud):
     client.upload('/v2/images/{0}/stage', 'x', body=iter([b'ab', b'', b'cd']))
     assert transport.bodies[-1] == b'abcd'
     assert 'x-openstack-image-size' not in transport.requests[-1].headers
+    assert transport.requests[-1].headers.get('Transfer-Encoding') == 'chunked'
+
+
+@pytest.mark.parametrize('chunks, message', [
+    ([b'abc', b'de'], 'longer than the 4 bytes'),
+    ([b'ab'], 'ended after 2 of the 4 bytes'),
+])
+def test_a_body_that_does_not_match_its_size_is_never_sent_whole(cloud, chunks, message):
+    """A file that grows or shrinks during an upload fails it, instead of a body that contradicts its length."""
+    client, transport, dummy = cloud
+    transport.add('PUT', IMAGES + '/x/file', status=204)
+    with pytest.raises((IOError, ConnectionFailed)) as err:
+        client.upload('/v2/images/{0}/file', 'x', body=iter(chunks), size=4)
+    assert message in str(err.value)
 
 
 def test_upload_authenticates_before_streaming():

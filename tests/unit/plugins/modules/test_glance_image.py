@@ -109,11 +109,10 @@ def test_create_uploads_verifies_and_records_hashes(fake_cloud, capsys, image_fi
     assert fake_cloud.bodies[fake_cloud.requests.index(upload)] == DATA
     assert upload.headers['x-openstack-image-size'] == str(len(DATA))
     h = hashes(DATA)
-    # One patch after the upload: openstacksdk's tracking properties, then the protection asked for.
+    # One patch after the upload: openstacksdk's object property (its md5 and sha256 only with
+    # openstacksdk_hashes), then the protection asked for.
     assert sent_json(fake_cloud, 'PATCH') == [[
-        {'op': 'add', 'path': '/owner_specified.openstack.md5', 'value': h['md5']},
         {'op': 'add', 'path': '/owner_specified.openstack.object', 'value': 'images/cirros'},
-        {'op': 'add', 'path': '/owner_specified.openstack.sha256', 'value': h['sha256']},
         {'op': 'replace', 'path': '/protected', 'value': True},
     ]]
     assert result['verified'] == 'sha512:' + h['sha512']
