@@ -18,6 +18,7 @@ from ansible_collections.osimg.glance.plugins.module_utils._errors import (
     RequestTimeout,
     Unauthorized,
 )
+from ansible_collections.osimg.glance.plugins.module_utils._options import is_set
 
 _V3_RE = re.compile(r'/v3(?:\.\d+)?$')
 _V2_IDENTITY_RE = re.compile(r'/v2\.0$')
@@ -41,14 +42,10 @@ def normalize_image_url(url):
     return _IMAGE_VERSION_RE.sub('', str(url).strip().rstrip('/')).rstrip('/')
 
 
-def _set(value):
-    return value is not None and value != ''
-
-
 def _domain(domain_id, domain_name):
-    if _set(domain_id):
+    if is_set(domain_id):
         return {'id': domain_id}
-    if _set(domain_name):
+    if is_set(domain_name):
         return {'name': domain_name}
     return None
 
@@ -58,7 +55,7 @@ def _default_domain(auth):
 
 
 def _user(auth):
-    if _set(auth.get('user_id')):
+    if is_set(auth.get('user_id')):
         return {'id': auth['user_id']}
     return {
         'name': auth.get('username'),
@@ -68,9 +65,9 @@ def _user(auth):
 
 def build_scope(auth):
     """The v3 scope for a config's auth dict: project (id, or name + domain), else domain, else None."""
-    if _set(auth.get('project_id')):
+    if is_set(auth.get('project_id')):
         return {'project': {'id': auth['project_id']}}
-    if _set(auth.get('project_name')):
+    if is_set(auth.get('project_name')):
         return {'project': {
             'name': auth['project_name'],
             'domain': _domain(auth.get('project_domain_id'), auth.get('project_domain_name')) or _default_domain(auth),
@@ -93,7 +90,7 @@ def build_auth_request(config):
         identity = {'methods': ['token'], 'token': {'id': auth.get('token')}}
     elif kind == 'v3applicationcredential':
         cred = {'secret': auth.get('application_credential_secret')}
-        if _set(auth.get('application_credential_id')):
+        if is_set(auth.get('application_credential_id')):
             cred['id'] = auth['application_credential_id']
         else:
             cred['name'] = auth.get('application_credential_name')

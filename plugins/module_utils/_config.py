@@ -26,6 +26,7 @@ except ImportError:  # pragma: no cover - PyYAML ships with ansible-core
     HAS_YAML = False
 
 from ansible_collections.osimg.glance.plugins.module_utils._errors import ConfigError
+from ansible_collections.osimg.glance.plugins.module_utils._options import as_bool, is_set
 
 AUTH_TYPES = ('password', 'token', 'v3applicationcredential', 'none')
 _AUTH_TYPE_ALIASES = {
@@ -100,10 +101,6 @@ SUFFIXES = ('.yaml', '.yml', '.json')
 _TOKEN_RE = re.compile(r'[\x21-\x7e]+')
 
 
-def _is_set(value):
-    return value is not None and value != ''
-
-
 def usable_token(token):
     """Whether a token can go in an X-Auth-Token header: visible ASCII only, no space, no line break.
 
@@ -134,14 +131,7 @@ def secret_values(value, secret=False):
 
 
 def _bool(value, what):
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ('1', 'true', 'yes', 'on', 'y'):
-        return True
-    if text in ('0', 'false', 'no', 'off', 'n', ''):
-        return False
-    raise ConfigError('%s must be a boolean, got %r' % (what, value))
+    return as_bool(value, what, ConfigError)
 
 
 def normalize_auth_type(value):
@@ -279,13 +269,13 @@ class CloudFiles:
 
 def _env_cloud(environ):
     """The cloud made of OS_* variables, or None when only selectors are set (as openstacksdk)."""
-    present = [v for v in environ if v.startswith('OS_') and _is_set(environ.get(v))]
+    present = [v for v in environ if v.startswith('OS_') and is_set(environ.get(v))]
     if not set(present) - set(_ENV_SELECTORS):
         return None
     cloud = {'auth': {}}
     for var, section, key in ENV_VARS:
         value = environ.get(var)
-        if not _is_set(value):
+        if not is_set(value):
             continue
         target = cloud['auth'] if section == 'auth' else cloud
         if key not in target:  # first listed variable wins (OS_PROJECT_NAME over OS_TENANT_NAME)
@@ -356,36 +346,36 @@ class CloudConfig:
         return secret_values(dict((k, self.auth.get(k)) for k in SECRET_AUTH_KEYS))
 
     def __repr__(self):
-        shown = dict((k, ('********' if k in SECRET_AUTH_KEYS else v)) for k, v in self.auth.items() if _is_set(v))
+        shown = dict((k, ('********' if k in SECRET_AUTH_KEYS else v)) for k, v in self.auth.items() if is_set(v))
         return ('CloudConfig(cloud_name=%r, auth_type=%r, auth=%r, region_name=%r, interface=%r, image_endpoint=%r)'
                 % (self.cloud_name, self.auth_type, shown, self.region_name, self.interface, self.image_endpoint))
 
 
 def _infer_auth_type(auth):
-    if _is_set(auth.get('application_credential_id')) or (
-            _is_set(auth.get('application_credential_name')) and _is_set(auth.get('application_credential_secret'))):
+    if is_set(auth.get('application_credential_id')) or (
+            is_set(auth.get('application_credential_name')) and is_set(auth.get('application_credential_secret'))):
         return 'v3applicationcredential'
-    if _is_set(auth.get('token')) and not _is_set(auth.get('password')):
+    if is_set(auth.get('token')) and not is_set(auth.get('password')):
         return 'token'
     return 'password'
 
 
 def _apply_domain_shortcut(auth):
     """openstacksdk's rule: with a project scope, domain_id/domain_name default the user and project domains."""
-    if _is_set(auth.get('project_id')) or _is_set(auth.get('project_name')):
+    if is_set(auth.get('project_id')) or is_set(auth.get('project_name')):
         for target, keys in (('domain_id', ('user_domain_id', 'project_domain_id')),
                              ('domain_name', ('user_domain_name', 'project_domain_name'))):
             value = auth.get(target)
-            if _is_set(value):
+            if is_set(value):
                 for key in keys:
                     prefix = key.rsplit('_', 1)[0]  # user_domain / project_domain
-                    if not _is_set(auth.get(prefix + '_id')) and not _is_set(auth.get(prefix + '_name')):
+                    if not is_set(auth.get(prefix + '_id')) and not is_set(auth.get(prefix + '_name')):
                         auth[key] = value
                 auth[target] = None
 
 
 def _require(auth, keys, auth_type, source):
-    missing = [k for k in keys if not _is_set(auth.get(k))]
+    missing = [k for k in keys if not is_set(auth.get(k))]
     if missing:
         raise ConfigError('auth_type %s needs %s, missing from %s' % (auth_type, ' and '.join(missing), source))
 
@@ -393,7 +383,7 @@ def _require(auth, keys, auth_type, source):
 def _validate(config, source):
     auth = config.auth
     kind = config.auth_type
-    if kind in ('token', 'none') and _is_set(auth.get('token')) and not usable_token(auth['token']):
+    if kind in ('token', 'none') and is_set(auth.get('token')) and not usable_token(auth['token']):
         raise ConfigError('auth.token of %s is not a usable token: it has spaces, a line break or other characters '
                           'no token has (a trailing newline from a file lookup?). Strip it; it is not shown here.'
                           % source)
@@ -402,22 +392,22 @@ def _validate(config, source):
             raise ConfigError('auth_type none needs an image endpoint: set image_endpoint (or image_endpoint_override '
                               'in clouds.yaml)')
         return
-    if not _is_set(auth.get('auth_url')):
+    if not is_set(auth.get('auth_url')):
         raise ConfigError('no auth_url: set a cloud (clouds.yaml name or dict), auth.auth_url or OS_AUTH_URL '
                           '(configuration came from %s)' % source)
     if kind == 'password':
         _require(auth, ['password'], kind, source)
-        if not (_is_set(auth.get('username')) or _is_set(auth.get('user_id'))):
+        if not (is_set(auth.get('username')) or is_set(auth.get('user_id'))):
             raise ConfigError('auth_type password needs username or user_id, missing from %s' % source)
     elif kind == 'token':
         _require(auth, ['token'], kind, source)
     elif kind == 'v3applicationcredential':
         _require(auth, ['application_credential_secret'], kind, source)
-        if not _is_set(auth.get('application_credential_id')):
-            if not _is_set(auth.get('application_credential_name')):
+        if not is_set(auth.get('application_credential_id')):
+            if not is_set(auth.get('application_credential_name')):
                 raise ConfigError('auth_type v3applicationcredential needs application_credential_id, or '
                                   'application_credential_name with username or user_id (%s)' % source)
-            if not (_is_set(auth.get('username')) or _is_set(auth.get('user_id'))):
+            if not (is_set(auth.get('username')) or is_set(auth.get('user_id'))):
                 raise ConfigError('an application credential given by name needs its user: set username '
                                   '(with user_domain_name or user_domain_id) or user_id (%s)' % source)
 
@@ -452,7 +442,7 @@ def resolve_cloud_config(params, environ=None, cwd=None, home=None):
         else:
             entry = _env_cloud(environ)
             source = 'OS_* environment variables'
-            if entry is None and not _is_set(module_auth.get('auth_url')) and not params.get('image_endpoint'):
+            if entry is None and not is_set(module_auth.get('auth_url')) and not params.get('image_endpoint'):
                 # Nothing anywhere else: like openstacksdk, use the only cloud of clouds.yaml if there is exactly one.
                 files = CloudFiles(environ, cwd, home)
                 if len(files.clouds) == 1:
@@ -480,21 +470,21 @@ def resolve_cloud_config(params, environ=None, cwd=None, home=None):
                           % (entry.get('identity_api_version'), source))
 
     # auth: cloud auth, then module auth key by key (None in the module dict means "not set")
-    auth = dict((k, v) for k, v in (entry.get('auth') or {}).items() if _is_set(v))
+    auth = dict((k, v) for k, v in (entry.get('auth') or {}).items() if is_set(v))
     for key, value in _normalize_entry({'auth': module_auth}, 'the auth option')['auth'].items():
-        if _is_set(value):
+        if is_set(value):
             auth[key] = value
     unknown = sorted(set(auth) - set(AUTH_KEYS) - set(_EXTRA_AUTH_KEYS))
     if unknown:
         config.warnings.append('auth keys ignored (not used by Keystone v3 auth here): %s' % ', '.join(unknown))
     _apply_domain_shortcut(auth)
     for key in SECRET_AUTH_KEYS:
-        if _is_set(auth.get(key)) and not isinstance(auth[key], str):
+        if is_set(auth.get(key)) and not isinstance(auth[key], str):
             # YAML reads 12345678 or 0123 as a number: sending it would fail, or send another value.
             raise ConfigError('auth.%s of %s is a %s, not a string: quote it (the value is not shown)'
                               % (key, source, type(auth[key]).__name__))
     for key in AUTH_KEYS:
-        config.auth[key] = auth.get(key) if _is_set(auth.get(key)) else None
+        config.auth[key] = auth.get(key) if is_set(auth.get(key)) else None
     config.auth['default_domain_id'] = auth.get('default_domain_id')
     config.auth['default_domain_name'] = auth.get('default_domain_name')
 

@@ -469,7 +469,7 @@ class HttpClient:
                 raise ConnectionFailed(method=method, url=shown_url, explanation=_connection_reason(e), attempts=attempt,
                                        hint='Set ca_cert to the CA bundle that signed the server certificate '
                                             '(or validate_certs: false for a test cloud).')
-            except requests.exceptions.ConnectTimeout as e:
+            except requests.exceptions.ConnectTimeout:
                 self.requests_sent.append((method, shown_url, None))
                 if retry_connect and attempt < allowed:
                     delay = self._delay(attempt, None)
