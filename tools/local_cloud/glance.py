@@ -154,8 +154,10 @@ def launch(settings, passwords):
         # Glance re-runs sys.executable to call qemu-img; under uwsgi that would be uwsgi itself.
         "--py-sys-executable", python,
         # Each worker loads Glance itself: the image cache's worker thread, started when the app
-        # loads, would otherwise run only in the master and never fetch a queued image.
-        "--lazy-apps",
+        # loads, would otherwise run only in the master and never fetch a queued image. Glance's
+        # exit hook then sometimes runs in that thread, fails to join it ("cannot join current
+        # thread") and leaves the worker hanging until it is killed: skip it, nothing needs it here.
+        "--lazy-apps", "--skip-atexit",
     ]
     return Launch(argv=argv, env={"OS_GLANCE_CONFIG_DIR": str(settings.glance_dir)},
                   files=files, private_files=(conf,))
