@@ -4,7 +4,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 
-
 class ModuleDocFragment(object):
     """The attributes every module documents; a module overrides only what differs (a description, a support level)."""
 
