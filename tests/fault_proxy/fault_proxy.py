@@ -43,7 +43,8 @@ removes them. ``GET /__fault__/log`` returns every proxied request (``method``, 
 ``status`` sent to the client or null, ``action``, ``bytes_in``, ``bytes_out``, ``token``: a short
 SHA-256 fingerprint, never the token, ``range``, ``time``, ``duration``); ``DELETE /__fault__/log``
 clears it. ``POST /__fault__/reset`` clears rules, log and revoked tokens, then adds the rules of its
-optional body ``{"rules": [...]}`` (one request to start a scenario).
+optional body ``{"rules": [...]}`` (one request to start a scenario). A request that started before the
+log was cleared (a delayed one still waiting, say) is not logged once it ends.
 
 Start it in the foreground (``--port 0`` picks a free port, written to ``--port-file``), or with
 ``--daemon``: the command then starts the proxy in its own session, waits until it listens, prints
@@ -194,6 +195,9 @@ class FaultProxy:
         self.lock = threading.Lock()
         self.rules = []
         self.log = []
+        # Requests that started before the log was last cleared belong to an earlier scenario: a delayed
+        # request still waiting when the log is cleared must not land in the next scenario's log.
+        self.log_since = 0.0
         self.revoked = set()
         self.stopped = threading.Event()
         self._listener = None
@@ -308,6 +312,8 @@ class FaultProxy:
 
     def record(self, entry):
         with self.lock:
+            if entry['time'] < self.log_since:
+                return
             entry['n'] = len(self.log) + 1
             self.log.append(entry)
 
@@ -367,7 +373,7 @@ class FaultProxy:
                     return 200, {'requests': list(self.log)}
             if method == 'DELETE':
                 with self.lock:
-                    self.log = []
+                    self.log, self.log_since = [], time.time()
                 return 200, {'requests': []}
         if name == 'reset' and method == 'POST':
             try:
@@ -376,7 +382,7 @@ class FaultProxy:
             except (ValueError, AttributeError, RuleError) as e:
                 return 400, {'error': str(e)}
             with self.lock:
-                self.rules, self.log, self.revoked = [], [], set()
+                self.rules, self.log, self.revoked, self.log_since = [], [], set(), time.time()
             return 200, {'rules': self.add_rules([rule.spec for rule in rules])}
         return 404, {'error': 'unknown control request %s %s' % (method, path)}
 

@@ -221,6 +221,17 @@ def test_reset_and_delay(proxy, upstream):
     assert time.monotonic() - start >= 0.4
 
 
+def test_a_request_started_before_a_reset_stays_out_of_the_new_log(proxy, upstream):
+    rule(proxy, action='delay', seconds=1.0)
+    delayed = threading.Thread(target=lambda: requests.get(proxy.url + '/slow', timeout=5))
+    delayed.start()
+    time.sleep(0.3)
+    assert requests.post(proxy.url + '/__fault__/reset', json={}, timeout=5).status_code == 200
+    assert requests.get(proxy.url + '/after', timeout=5).status_code == 200
+    delayed.join()
+    assert [entry['path'] for entry in log(proxy)] == ['/after']
+
+
 def test_refuse_stops_listening_for_a_while(proxy, upstream):
     rule(proxy, action='refuse', seconds=0.8)
     with pytest.raises(requests.ConnectionError):
