@@ -138,6 +138,8 @@ stores:
   description:
     - The stores, as C(GET /v2/info/stores) returns them, with the details of C(/v2/info/stores/detail) when the
       credentials may read them.
+    - A store that takes no data (an http store) also carries the key C(read-only) with C("true") (use
+      C(item['read-only']) in templates).
     - Null on a cloud without multiple stores (Glance answers 404; see RV(unavailable)).
   returned: when O(gather) includes V(stores)
   type: list
@@ -155,10 +157,6 @@ stores:
       description: C("true") (a string, as Glance sends it) for the default store.
       type: str
       returned: for the default store
-    read-only:
-      description: C("true") for a store that takes no data (an http store).
-      type: str
-      returned: for a read-only store
     type:
       description: "The store driver: C(file), C(rbd), C(swift), C(cinder), C(s3) or C(http)."
       type: str

@@ -13,6 +13,7 @@ import os
 import pytest
 
 from ansible.module_utils import basic
+from ansible.module_utils.common.parameters import PASS_VARS
 
 from ansible_collections.osimg.glance.plugins.modules import glance_image, glance_image_download, glance_image_info
 from ansible_collections.osimg.glance.tests.hostile_server.hostile_server import IMAGE_ID, HostileCloud
@@ -55,7 +56,10 @@ def everything(result, logged):
 
 def test_a_password_given_as_a_number_is_masked_everywhere(hostile, capsys, logged):
     cloud = {'auth': {'auth_url': hostile.auth_url(), 'username': 'demo', 'password': 87654321}}
-    rc, result = run_module(glance_image_info.main, {'cloud': cloud}, capsys)
+    args = {'cloud': cloud}
+    if 'inject_invocation' in PASS_VARS:  # ansible-core 2.21 returns the invocation only when asked
+        args['_ansible_inject_invocation'] = True
+    rc, result = run_module(glance_image_info.main, args, capsys)
     assert rc == 1 and 'auth.password of the cloud option (a dict) is a int, not a string' in result['msg']
     assert '87654321' not in everything(result, logged)
     assert result['invocation']['module_args']['cloud']['auth']['password'] == 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER'
