@@ -33,3 +33,14 @@ def as_bool(value, what, error=GlanceModuleError):
     if text in FALSE_WORDS:
         return False
     raise error('%s must be a boolean, got %r' % (what, value))
+
+
+def unique(items):
+    """items without duplicates, first occurrence kept."""
+    seen = set()
+    out = []
+    for item in items:
+        if item not in seen:
+            seen.add(item)
+            out.append(item)
+    return out

@@ -153,6 +153,7 @@ from ansible_collections.osimg.glance.plugins.module_utils._errors import Glance
 from ansible_collections.osimg.glance.plugins.module_utils._glance import is_uuid
 from ansible_collections.osimg.glance.plugins.module_utils._lookup import GONE_STATUSES, find_one_image, pick_one_image
 from ansible_collections.osimg.glance.plugins.module_utils._module import GlanceModule
+from ansible_collections.osimg.glance.plugins.module_utils._options import unique
 
 ARGUMENT_SPEC = dict(
     images=dict(type='list', elements='str'),
@@ -185,17 +186,6 @@ def predict(view, state, image_ids=(), target='all'):
     after = {'cached': [i for i in cached if i not in cleared_cached],
              'queued': [i for i in queued if i not in cleared_queued]}
     return [], sorted(set(cleared_cached + cleared_queued)), after
-
-
-def unique(items):
-    """items without duplicates, first occurrence kept."""
-    seen = set()
-    out = []
-    for item in items:
-        if item not in seen:
-            seen.add(item)
-            out.append(item)
-    return out
 
 
 def validate(params):

@@ -118,6 +118,7 @@ diff:
 from ansible_collections.osimg.glance.plugins.module_utils._errors import GlanceModuleError
 from ansible_collections.osimg.glance.plugins.module_utils._lookup import WRITE, find_one_image
 from ansible_collections.osimg.glance.plugins.module_utils._module import GlanceModule
+from ansible_collections.osimg.glance.plugins.module_utils._options import unique
 
 ARGUMENT_SPEC = dict(
     image=dict(type='str', required=True),
@@ -125,17 +126,6 @@ ARGUMENT_SPEC = dict(
     state=dict(type='str', default='present', choices=['present', 'absent']),
     purge=dict(type='bool', default=False),
 )
-
-
-def unique(items):
-    """items without duplicates, first occurrence kept."""
-    seen = set()
-    out = []
-    for item in items:
-        if item not in seen:
-            seen.add(item)
-            out.append(item)
-    return out
 
 
 def tag_changes(current, tags, state='present', purge=False):

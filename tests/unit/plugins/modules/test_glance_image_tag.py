@@ -6,7 +6,8 @@
 import pytest
 
 from ansible_collections.osimg.glance.plugins.modules import glance_image_tag
-from ansible_collections.osimg.glance.plugins.modules.glance_image_tag import tag_changes, unique
+from ansible_collections.osimg.glance.plugins.module_utils._options import unique
+from ansible_collections.osimg.glance.plugins.modules.glance_image_tag import tag_changes
 from ansible_collections.osimg.glance.tests.unit.fake_glance import AUTH, IMAGE_URL, PROJECT_ID, run_module
 
 UUID = '5f3b1b0e-8d61-4f0a-9a43-8f2f2c6b1e2d'
