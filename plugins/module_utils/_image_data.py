@@ -233,10 +233,15 @@ def comparison_algorithms(image, expected=None):
     return sorted(algorithms)
 
 
+def object_name(name):
+    """openstacksdk's owner_specified.openstack.object for an image of that name."""
+    return 'images/%s' % name
+
+
 def tracking_properties(hashes, name):
     """The owner_specified.openstack.* properties openstacksdk writes for uploaded data: the object name, and md5
     and sha256 when they were computed."""
-    props = {OBJECT_KEY: 'images/%s' % name}
+    props = {OBJECT_KEY: object_name(name)}
     if hashes.get('md5'):
         props[MD5_KEY] = hashes['md5']
     if hashes.get('sha256'):
