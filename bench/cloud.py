@@ -112,14 +112,20 @@ class Cloud:
         self.token(refresh=True)
         return self.user
 
-    def write_clouds_yaml(self, path, name='bench', auth_url=None):
-        """clouds.yaml (JSON is YAML) for the bench user; read by both Ansible collections and the SDK."""
+    def write_clouds_yaml(self, path, name='bench', auth_url=None, cache_auth=False):
+        """clouds.yaml (JSON is YAML) for the bench user; read by both Ansible collections and the SDK.
+
+        cache_auth writes openstacksdk's top-level ``cache: {auth: true}``: osimg.glance then keeps the token
+        between tasks (openstacksdk would too, with the keyring library, which the bench venv does not have).
+        """
         cfg = {'clouds': {name: {
             'auth': {'auth_url': auth_url or self.keystone_url, 'username': self.user['username'],
                      'password': self.user['password'], 'project_name': self.user['project_name'],
                      'user_domain_name': 'Default', 'project_domain_name': 'Default'},
             'region_name': self.region, 'interface': 'public', 'identity_api_version': 3,
         }}}
+        if cache_auth:
+            cfg['cache'] = {'auth': True}
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, 'w') as f:
             json.dump(cfg, f, indent=2)
@@ -226,6 +232,9 @@ class Cloud:
 
     def find_by_name(self, name):
         return self.list_images(name=name, owner=self.user['project_id'])
+
+    def list_members(self, image_id):
+        return self._req('GET', '/v2/images/%s/members' % image_id).json().get('members') or []
 
     def delete_many(self, ids, threads=1):
         """One at a time by default: Glance on SQLite turns concurrent writes into 500s, and a DELETE that
