@@ -98,8 +98,8 @@ def test_create_uploads_verifies_and_records_hashes(fake_cloud, capsys, image_fi
 
     fake_cloud.add('POST', IMAGES, func=on_create)
     fake_cloud.add('PUT', re.compile(re.escape(IMAGES) + r'/[0-9a-f-]{36}/file$'), status=204)
-    uploaded = dict((k, v) for k, v in active_image().items() if k not in ('owner_specified.openstack.md5',
-                                                                            'owner_specified.openstack.sha256'))
+    sdk_hashes = ('owner_specified.openstack.md5', 'owner_specified.openstack.sha256')
+    uploaded = dict((k, v) for k, v in active_image().items() if k not in sdk_hashes)
     final = active_image(protected=True)
     fake_cloud.add('GET', ONE_IMAGE, json_body=uploaded)
     fake_cloud.add('GET', ONE_IMAGE, json_body=final)
