@@ -180,7 +180,7 @@ BENCH_STAMP   := $(BENCH_VENV)/.installed
 $(BENCH_STAMP): bench/requirements.txt
 	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
 	$(BENCH_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r bench/requirements.txt 2>&1 | grep -v "is ignored: it is neither a file nor a directory" || true
-	$(BENCH_VENV)/bin/python -c 'import ansible_collections.openstack.cloud, openstack, glanceclient, matplotlib'
+	$(BENCH_VENV)/bin/python -c 'import ansible_collections.openstack.cloud, openstack, glanceclient, openstackclient, matplotlib'
 	touch $@
 
 .PHONY: bench

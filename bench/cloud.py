@@ -24,7 +24,9 @@ LIST_TAG = 'osimg-bench-list'         # every listing image carries this tag
 class Cloud:
     """The local cloud as described by .local-cloud/cloud.json, plus the bench's own project and user."""
 
-    def __init__(self, state_dir, work_dir):
+    def __init__(self, state_dir, work_dir, project=BENCH_PROJECT):
+        # The project and the user of the bench share one name (another name: another project and user).
+        self.project_name = project
         self.state_dir = state_dir
         self.work_dir = work_dir
         with open(os.path.join(state_dir, 'cloud.json')) as f:
@@ -80,18 +82,18 @@ class Cloud:
             items = r.json()[kind]
             return items[0] if items else None
 
-        project = get_one('projects', BENCH_PROJECT)
+        project = get_one('projects', self.project_name)
         if project is None:
             r = requests.post(ks + '/projects', headers=h, timeout=60, json={'project': {
-                'name': BENCH_PROJECT, 'domain_id': 'default',
+                'name': self.project_name, 'domain_id': 'default',
                 'description': 'osimg.glance benchmarks (bench/run.py)'}})
             r.raise_for_status()
             project = r.json()['project']
         password = secrets.token_urlsafe(18)
-        user = get_one('users', BENCH_USER)
+        user = get_one('users', self.project_name)
         if user is None:
             r = requests.post(ks + '/users', headers=h, timeout=60, json={'user': {
-                'name': BENCH_USER, 'domain_id': 'default', 'password': password,
+                'name': self.project_name, 'domain_id': 'default', 'password': password,
                 'default_project_id': project['id']}})
             r.raise_for_status()
             user = r.json()['user']
@@ -103,7 +105,7 @@ class Cloud:
         r = requests.put('%s/projects/%s/users/%s/roles/%s' % (ks, project['id'], user['id'], role['id']),
                          headers=h, timeout=60)
         r.raise_for_status()
-        self.user = {'username': BENCH_USER, 'password': password, 'project_name': BENCH_PROJECT,
+        self.user = {'username': self.project_name, 'password': password, 'project_name': self.project_name,
                      'project_id': project['id'], 'user_id': user['id']}
         os.makedirs(self.work_dir, exist_ok=True)
         fd = os.open(secret_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -112,14 +114,20 @@ class Cloud:
         self.token(refresh=True)
         return self.user
 
-    def write_clouds_yaml(self, path, name='bench', auth_url=None):
-        """clouds.yaml (JSON is YAML) for the bench user; read by both Ansible collections and the SDK."""
+    def write_clouds_yaml(self, path, name='bench', auth_url=None, cache_auth=False):
+        """clouds.yaml (JSON is YAML) for the bench user; read by both Ansible collections and the SDK.
+
+        cache_auth writes openstacksdk's top-level ``cache: {auth: true}``: osimg.glance then keeps the token
+        between tasks (openstacksdk would too, with the keyring library, which the bench venv does not have).
+        """
         cfg = {'clouds': {name: {
             'auth': {'auth_url': auth_url or self.keystone_url, 'username': self.user['username'],
                      'password': self.user['password'], 'project_name': self.user['project_name'],
                      'user_domain_name': 'Default', 'project_domain_name': 'Default'},
             'region_name': self.region, 'interface': 'public', 'identity_api_version': 3,
         }}}
+        if cache_auth:
+            cfg['cache'] = {'auth': True}
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, 'w') as f:
             json.dump(cfg, f, indent=2)
@@ -226,6 +234,9 @@ class Cloud:
 
     def find_by_name(self, name):
         return self.list_images(name=name, owner=self.user['project_id'])
+
+    def list_members(self, image_id):
+        return self._req('GET', '/v2/images/%s/members' % image_id).json().get('members') or []
 
     def delete_many(self, ids, threads=1):
         """One at a time by default: Glance on SQLite turns concurrent writes into 500s, and a DELETE that

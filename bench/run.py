@@ -6,7 +6,7 @@ openstacksdk, python-glanceclient, matplotlib). The osimg.glance side runs from 
 (.venv: ansible-core + requests + jsonpatch only). Every contender talks to the same local Glance.
 
     bench/run.py [--size 1G] [--repeat 3] [--format raw|qcow2]
-                 [--cases upload,download,noop,listing,scaling] [--quick] [--keep]
+                 [--cases upload,download,noop,listing,catalogue,scaling] [--quick] [--keep]
 
 Results: <work>/results.json (raw runs), docs/benchmarks.md and docs/benchmarks.png.
 Benchmarks are not tests: nothing here asserts a time.
@@ -35,11 +35,13 @@ import report  # noqa: E402
 
 MiB = 1024 * 1024
 GiB = 1024 * MiB
-ALL_CASES = ('upload', 'download', 'noop', 'listing', 'scaling')
+ALL_CASES = ('upload', 'download', 'noop', 'listing', 'crowded', 'catalogue', 'scaling')
 UPLOAD_CONTENDERS = ('ours', 'ours-module', 'osc', 'glance', 'curl')
 SCALING_CONTENDERS = ('ours', 'osc', 'glance', 'curl')
 DOWNLOAD_CONTENDERS = ('ours', 'ours-module', 'glance', 'sdk', 'curl')
-NOOP_CONTENDERS = ('floor', 'ours', 'osc', 'ours-module', 'osc-module')
+NOOP_CONTENDERS = ('floor', 'ours', 'ours-cached', 'osc', 'ours-module', 'ours-cached-module', 'osc-module')
+CATALOGUE_CONTENDERS = ('ours', 'ours-plain', 'osc')
+CATALOGUE_PREFIX = 'osimg-bench-cat-'
 OURS_IMAGE = 'ansible_collections.osimg.glance.plugins.modules.glance_image'
 OSC_IMAGE = 'ansible_collections.openstack.cloud.plugins.modules.image'
 LISTING_CONTENDERS = ('ours', 'osc')
@@ -119,7 +121,7 @@ class Bench:
         self.bench_venv = os.path.abspath(sys.prefix)
         for d in ('data', 'playbooks', 'out', 'logs', 'empty-collections'):
             os.makedirs(os.path.join(self.work, d), exist_ok=True)
-        self.cloud = cloudmod.Cloud(self.state_dir, self.work)
+        self.cloud = cloudmod.Cloud(self.state_dir, self.work, project=args.bench_project)
         self.glance_log = GlanceLog(os.path.join(self.state_dir, 'logs', 'glance.log'))
         self.results_path = os.path.join(self.work, 'results.json')
         self.results = {'meta': {}, 'cases': {}}
@@ -127,6 +129,9 @@ class Bench:
         self.tree = os.path.join(self.work, 'tree')
         self.proxy = None
         self.proxy_clouds_file = os.path.join(self.work, 'clouds-proxy.yaml')
+        # The same clouds with openstacksdk's cache: {auth: true}, which osimg.glance honours.
+        self.cached_clouds_file = os.path.join(self.work, 'clouds-cached.yaml')
+        self.cached_proxy_clouds_file = os.path.join(self.work, 'clouds-cached-proxy.yaml')
         self.generated = []
         self.run_counter = 0
 
@@ -145,6 +150,11 @@ class Bench:
             f.write('[defaults]\nretry_files_enabled = False\nnocolor = True\n')
         self.proxy = proxymod.CountingProxy(self.cloud.keystone_url, self.cloud.glance_url).start()
         self.cloud.write_clouds_yaml(self.proxy_clouds_file, auth_url=self.proxy.url('identity') + '/v3')
+        self.cloud.write_clouds_yaml(self.cached_clouds_file, cache_auth=True)
+        self.cloud.write_clouds_yaml(self.cached_proxy_clouds_file, auth_url=self.proxy.url('identity') + '/v3',
+                                     cache_auth=True)
+        # osimg.glance's caches (file digests, and tokens with cache: {auth: true}) live in the work directory.
+        shutil.rmtree(os.path.join(self.work, 'xdg-cache'), ignore_errors=True)
         self.results['meta'] = self.meta()
         self.has_download_module = os.path.exists(
             os.path.join(ROOT, 'plugins', 'modules', DOWNLOAD_MODULE + '.py'))
@@ -238,9 +248,14 @@ class Bench:
     # ---- running contenders ------------------------------------------------------------------
     def base_env(self, venv):
         env = {k: v for k, v in os.environ.items()
-               if not k.startswith(('OS_', 'ANSIBLE_', 'PYTHON', 'VIRTUAL_ENV'))}
+               if not k.startswith(('OS_', 'ANSIBLE_', 'PYTHON', 'VIRTUAL_ENV', 'XDG_CACHE_HOME'))}
         env['PATH'] = os.path.join(venv, 'bin') + ':/usr/local/bin:/usr/bin:/bin'
+        env['XDG_CACHE_HOME'] = os.path.join(self.work, 'xdg-cache')
         return env
+
+    def cached(self, clouds_file):
+        """The clouds.yaml with cache: {auth: true} that matches clouds_file (the proxy's, or the direct one)."""
+        return self.cached_proxy_clouds_file if clouds_file == self.proxy_clouds_file else self.cached_clouds_file
 
     def ansible(self, side, tasks, label, clouds_file=None):
         """(cmd, env) for one playbook: ours from the project venv, openstack.cloud from the bench venv."""
@@ -516,8 +531,12 @@ class Bench:
         variants = {
             'floor': lambda label, cf=None: self.ansible('ours', [{'ansible.builtin.ping': {}}], label, cf),
             'ours': lambda label, cf=None: self.ansible('ours', [{'osimg.glance.glance_image': task_args}], label, cf),
+            'ours-cached': lambda label, cf=None: self.ansible('ours', [{'osimg.glance.glance_image': task_args}],
+                                                              label, self.cached(cf)),
             'osc': lambda label, cf=None: self.ansible('osc', [{'openstack.cloud.image': task_args}], label, cf),
             'ours-module': lambda label, cf=None: self.module_direct('ours', OURS_IMAGE, task_args, label, cf),
+            'ours-cached-module': lambda label, cf=None: self.module_direct('ours', OURS_IMAGE, task_args, label,
+                                                                            self.cached(cf)),
             'osc-module': lambda label, cf=None: self.module_direct('osc', OSC_IMAGE, task_args, label, cf),
         }
         try:
@@ -545,6 +564,10 @@ class Bench:
         """Per contender: one counting run through the proxy (also the warm-up), then timed runs, interleaved."""
         counts = {}
         for contender in contenders:
+            if 'cached' in contender:
+                # Counted with a warm cache: a first run through the proxy gets the token it keeps.
+                cmd, env = variants[contender]('%s-%s-warm' % (case, contender), self.proxy_clouds_file)
+                self.measure('%s-%s-warm' % (case, contender), cmd, env)
             self.proxy.reset()
             cmd, env = variants[contender]('%s-%s-count' % (case, contender), self.proxy_clouds_file)
             res = self.measure('%s-%s-count' % (case, contender), cmd, env)
@@ -564,6 +587,125 @@ class Bench:
                     return self.record(case, contender, rep, res, error is None, error)
                 runs.extend(self.with_retry(once))
         return {'runs': runs, 'http': counts}
+
+    # ---- catalogue ---------------------------------------------------------------------------
+    def catalogue_items(self, count=20):
+        """The catalogue a user publishes: count images of 1 MiB each with properties, tags and a visibility;
+        the last one is shared with another project."""
+        items = []
+        for i in range(count):
+            path = os.path.join(self.work, 'data', 'catalogue-%02d.raw' % i)
+            if not os.path.exists(path):
+                with open(path, 'wb') as f:
+                    f.write(os.urandom(MiB))
+                self.generated.append(path)
+            items.append({'name': '%s%02d' % (CATALOGUE_PREFIX, i), 'file': path,
+                          'visibility': 'shared' if i == count - 1 else ('community' if i % 4 == 3 else 'private'),
+                          'min_disk': 1, 'min_ram': 256 if i % 2 else 512,
+                          'properties': {'os_distro': 'cirros', 'os_version': '0.%d' % i, 'hw_disk_bus': 'scsi'},
+                          'tags': ['catalogue', 'batch-%d' % (i % 3)]})
+        return items
+
+    def catalogue_tasks(self, side, items, member):
+        """The same playbook for both collections: one image task in a loop, then the share."""
+        shared = items[-1]['name']
+        loop_item = {'name': '{{ item.name }}', 'filename': '{{ item.file }}', 'disk_format': 'raw',
+                     'container_format': 'bare', 'visibility': '{{ item.visibility }}', 'min_disk': '{{ item.min_disk }}',
+                     'min_ram': '{{ item.min_ram }}', 'properties': '{{ item.properties }}', 'tags': '{{ item.tags }}'}
+        if side == 'osc':
+            return [
+                {'name': 'Publish the catalogue', 'openstack.cloud.image': dict(loop_item, cloud='bench'),
+                 'loop': items, 'loop_control': {'label': '{{ item.name }}'}},
+                # openstack.cloud has no module for image members: users shell out to the openstack CLI, which
+                # fails with 409 when the project is a member already.
+                {'name': 'Share one image', 'ansible.builtin.command': 'openstack --os-cloud bench image add project '
+                 '%s %s' % (shared, member), 'register': 'share', 'changed_when': 'share.rc == 0',
+                 'failed_when': "share.rc != 0 and '409' not in share.stderr and 'already' not in share.stderr"},
+            ]
+        image_tasks = [
+            {'name': 'Publish the catalogue', 'osimg.glance.glance_image': loop_item, 'loop': items,
+             'loop_control': {'label': '{{ item.name }}'}},
+            {'name': 'Share one image', 'osimg.glance.glance_image_member': {'image': shared, 'member': member}},
+        ]
+        if side == 'ours-plain':
+            return [{'name': 'Every task authenticates', 'module_defaults': {'group/osimg.glance.glance': {
+                'cloud': 'bench'}}, 'block': image_tasks}]
+        return [
+            {'name': 'Authenticate once', 'osimg.glance.glance_auth': {'cloud': 'bench'}, 'register': 'session',
+             'no_log': True},
+            {'name': 'The image tasks use the token', 'module_defaults': {'group/osimg.glance.glance': {
+                'cloud': '{{ session.cloud }}'}}, 'block': image_tasks},
+        ]
+
+    def clear_catalogue(self):
+        self.cloud.delete_many([i['id'] for i in self.cloud.own_images()
+                                if (i.get('name') or '').startswith(CATALOGUE_PREFIX) and i.get('status') != 'deleted'])
+
+    def check_catalogue(self, items, member, contender, res, noop):
+        if res['rc'] != 0:
+            return 'rc %d: %s' % (res['rc'], self.failure_text(res))
+        recap = self.recap(res['stdout'])
+        if not recap or recap['failed'] != 0:
+            return 'unexpected recap %s' % recap
+        if noop and contender.startswith('ours') and recap['changed'] != 0:
+            return 'not a no-op run: %s' % recap
+        found = dict((i['name'], i) for i in self.cloud.own_images()
+                     if (i.get('name') or '').startswith(CATALOGUE_PREFIX))
+        for item in items:
+            image = found.get(item['name'])
+            if image is None or image.get('status') != 'active' or image.get('size') != MiB:
+                return '%s is missing or not active with 1 MiB: %s' % (item['name'], image and image.get('status'))
+            wrong = [k for k, v in item['properties'].items() if image.get(k) != v]
+            if wrong or sorted(image.get('tags') or []) != sorted(item['tags']) or \
+                    image.get('visibility') != item['visibility'] or image.get('min_ram') != item['min_ram']:
+                return '%s does not match the catalogue (%s)' % (item['name'], wrong or 'tags/visibility/min_ram')
+        members = [m['member_id'] for m in self.cloud.list_members(found[items[-1]['name']]['id'])]
+        if members != [member]:
+            return 'the shared image has members %s, not %s' % (members, member)
+        return None
+
+    def case_catalogue(self, count=20):
+        """A playbook a user runs: publish a catalogue (first run), then run it again (no-op)."""
+        items = self.catalogue_items(count)
+        member = self.cloud.info['users']['alt']['project_id']
+        log('catalogue: %d images of 1 MiB (properties, tags, visibility), one shared; first run and no-op run'
+            % count)
+
+        def once(contender, label, clouds_file=None, noop=False):
+            side = 'osc' if contender == 'osc' else 'ours'
+            cmd, env = self.ansible(side, self.catalogue_tasks(contender, items, member), label, clouds_file)
+            if side == 'osc':
+                env['OS_CLIENT_CONFIG_FILE'] = clouds_file or self.clouds_file  # the openstack CLI too
+            res = self.measure(label, cmd, env)
+            return res, self.check_catalogue(items, member, contender, res, noop)
+
+        counts = {}
+        for contender in CATALOGUE_CONTENDERS:
+            self.clear_catalogue()
+            for phase in ('first', 'noop'):
+                self.proxy.reset()
+                label = 'catalogue-%s-%s-count' % (contender, phase)
+                res, error = once(contender, label, self.proxy_clouds_file, noop=phase == 'noop')
+                counts['%s:%s' % (contender, phase)] = dict(self.proxy.counts(), ok=error is None, error=error)
+                log('  catalogue %-10s %-5s http: %d requests (%d identity, %d image)%s' % (
+                    contender, phase, counts['%s:%s' % (contender, phase)]['total'],
+                    counts['%s:%s' % (contender, phase)]['identity'], counts['%s:%s' % (contender, phase)]['image'],
+                    '' if error is None else '  FAILED: %s' % error))
+        runs = []
+        for rep in range(self.args.repeat):
+            for contender in rotate(CATALOGUE_CONTENDERS, rep):
+                for phase in ('first', 'noop'):
+                    def one(contender=contender, phase=phase, rep=rep):
+                        if phase == 'first':
+                            self.clear_catalogue()
+                        label = 'catalogue-%s-%s-%d-%s' % (contender, phase, rep, uuid.uuid4().hex[:4])
+                        res, error = once(contender, label, noop=phase == 'noop')
+                        recap = self.recap(res['stdout']) or {}
+                        return self.record('catalogue-' + phase, contender, rep, res, error is None, error,
+                                           phase=phase, changed=recap.get('changed'))
+                    runs.extend(self.with_retry(one))
+        self.clear_catalogue()
+        return {'runs': runs, 'http': counts, 'images': count}
 
     # ---- listing -----------------------------------------------------------------------------
     def ensure_listing_images(self, count):
@@ -694,12 +836,18 @@ class Bench:
             if 'listing' in cases:
                 self.results['cases']['listing'] = self.case_listing(self.args.list_images)
                 self.save()
-                if 'noop' in cases:
-                    # The 1 MiB no-op again, now that the project holds the listing images: a lookup by
-                    # name that lists every image pays for each of them.
-                    self.results['cases']['noop_crowded'] = self.case_noop(
-                        self.small_file(), 'crowded', '1 MiB', contenders=('ours', 'osc'))
-                    self.save()
+            if 'crowded' in cases:
+                if 'listing' not in cases:
+                    self.ensure_listing_images(self.args.list_images)
+                # The 1 MiB no-op again, in the project that holds the listing images: a lookup by name that
+                # lists every image pays for each of them.
+                self.results['cases']['noop_crowded'] = self.case_noop(
+                    self.small_file(), 'crowded', '1 MiB',
+                    contenders=('ours', 'ours-cached', 'osc', 'ours-cached-module'))
+                self.save()
+            if 'catalogue' in cases:
+                self.results['cases']['catalogue'] = self.case_catalogue()
+                self.save()
             if 'scaling' in cases:
                 self.results['cases']['scaling'] = self.case_scaling(
                     self.args.scaling_sizes, fmt, self.results['cases'].get('upload'))
@@ -707,6 +855,19 @@ class Bench:
         finally:
             self.teardown()
         return self.results
+
+    def merge(self, path):
+        """Add the cases of another run (results.json) that this run did not measure, marked with their run."""
+        with open(path) as f:
+            other = json.load(f)
+        for name, case in other.get('cases', {}).items():
+            if name not in self.results['cases']:
+                self.results['cases'][name] = dict(case, measured_in={
+                    'date': other['meta'].get('date'), 'git_commit': other['meta'].get('git_commit'),
+                    'project': (other['meta'].get('args') or {}).get('bench_project'),
+                    'load_at_start': other['meta'].get('load_at_start'),
+                    'load_at_end': other['meta'].get('load_at_end')})
+        self.save()
 
     def teardown(self):
         if self.proxy:
@@ -753,6 +914,11 @@ def main(argv=None):
     parser.add_argument('--project-venv', default=os.path.join(ROOT, '.venv'))
     parser.add_argument('--docs', default=os.path.join(ROOT, 'docs'), help='where benchmarks.md/.png are written')
     parser.add_argument('--no-report', action='store_true', help='only write results.json')
+    parser.add_argument('--bench-project', default=cloudmod.BENCH_PROJECT,
+                        help='the Keystone project and user the bench runs as (default osimg-bench); the listing '
+                             'images stay in it with --keep, so the other cases may run in another one')
+    parser.add_argument('--merge-from', default=None,
+                        help='a results.json of another run whose cases this run did not measure go in the report')
     args = parser.parse_args(argv)
     quick = args.quick
     if args.size is None:
@@ -775,6 +941,8 @@ def main(argv=None):
         parser.error('--list-images must be an even number of at least 40')
     bench = Bench(args)
     results = bench.run()
+    if args.merge_from:
+        bench.merge(args.merge_from)
     log('raw results: %s' % bench.results_path)
     if not args.no_report:
         md, png = report.write(results, args.docs)

@@ -345,11 +345,16 @@ def comparison_algorithms(image, expected=None):
     return sorted(algorithms)
 
 
+def object_name(name):
+    """openstacksdk's owner_specified.openstack.object for an image of that name."""
+    return 'images/%s' % name
+
+
 def tracking_properties(hashes, name, source_checksum=None):
     """The owner_specified.openstack.* properties openstacksdk writes for uploaded data: the object name, and md5
     and sha256 when they were computed; with ``source_checksum`` (data decompressed from a source),
     SOURCE_CHECKSUM_KEY too."""
-    props = {OBJECT_KEY: 'images/%s' % name}
+    props = {OBJECT_KEY: object_name(name)}
     if source_checksum:
         props[SOURCE_CHECKSUM_KEY] = source_checksum
     if hashes.get('md5'):

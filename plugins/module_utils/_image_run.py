@@ -12,9 +12,10 @@ import uuid
 
 from ansible_collections.osimg.glance.plugins.module_utils._digest_cache import DigestCache
 from ansible_collections.osimg.glance.plugins.module_utils._errors import ApiError, Conflict, GlanceModuleError, NotFound
-from ansible_collections.osimg.glance.plugins.module_utils._image_data import has_data, wait_for_image
+from ansible_collections.osimg.glance.plugins.module_utils._image_data import has_data, object_name, wait_for_image
 from ansible_collections.osimg.glance.plugins.module_utils._image_state import (
     CARRIED_KEYS,
+    OBJECT_KEY,
     apply_patch,
     build_patch,
     create_only_conflicts,
@@ -203,6 +204,9 @@ class ImageRun:
                                         'raw).')
             body.setdefault('container_format', 'bare')
         keys = set(body) - set(['id'])
+        if request.streams:
+            # openstacksdk's object name is known now: set at creation, it needs no patch after the upload.
+            body[OBJECT_KEY] = object_name(body['name'])
         source = open_source(request, self.glance.http.timeout)
         if request.brings_data:
             self.preflight(source, new_image=True)
@@ -235,9 +239,9 @@ class ImageRun:
                     image = self.glance.patch_image(image['id'], finishing)
                 if request.state == 'deactivated' and image.get('status') == 'active':
                     self.glance.deactivate_image(image['id'])
-                for member in members:
+                    image = self.glance.get_image(image['id'])
+                for member in members:  # members leave the image record as it is
                     self.glance.add_member(image['id'], member['member_id'])
-                image = self.glance.get_image(image['id'])
                 rival = self.older_rival(image) if racing else None
         except Exception as e:
             self.discard_created(image, e)

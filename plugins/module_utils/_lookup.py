@@ -75,7 +75,10 @@ def find_one_image(glance, ref, option='image', purpose=READ):
             pass  # an id-shaped name
     project_id = glance.http.project_id
     if purpose == WRITE:
-        own = owned_by(glance.find_images_by_name(ref, owner=project_id), project_id)
+        # Hidden images need a query of their own; a visible image of the project answers without it.
+        own = owned_by(glance.find_images_by_name(ref, owner=project_id, hidden=False), project_id)
+        if not own:
+            own = owned_by(glance.find_images_by_name(ref, owner=project_id, hidden=True), project_id)
         if not own:
             others = describe_others(glance.find_images_by_name(ref), project_id)
             if others:

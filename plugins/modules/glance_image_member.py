@@ -113,7 +113,13 @@ diff:
 '''
 
 from ansible_collections.osimg.glance.plugins.module_utils._errors import Conflict, Forbidden, GlanceModuleError, NotFound
-from ansible_collections.osimg.glance.plugins.module_utils._lookup import ACCEPT, WRITE, find_one_image, resolve_project_id
+from ansible_collections.osimg.glance.plugins.module_utils._lookup import (
+    ACCEPT,
+    WRITE,
+    find_one_image,
+    is_project_id,
+    resolve_project_id,
+)
 from ansible_collections.osimg.glance.plugins.module_utils._module import GlanceModule
 
 ARGUMENT_SPEC = dict(
@@ -162,8 +168,12 @@ def member_result(module, changed, before, after):
 def ensure_member(module, image):
     """Owner side: add or remove the member project."""
     glance = module.glance
-    member_id = resolve_project_id(glance, module.params['member'])
-    current = read_member(glance, image, member_id)
+    ref = module.params['member']
+    # A project id that is a member already needs no Keystone lookup: a no-op asks Glance only.
+    current = read_member(glance, image, ref) if is_project_id(ref) else None
+    member_id = ref if current is not None else resolve_project_id(glance, ref)
+    if current is None and member_id != ref:
+        current = read_member(glance, image, member_id)
     if module.params['state'] == 'absent':
         if current is None:
             return member_result(module, False, None, None)

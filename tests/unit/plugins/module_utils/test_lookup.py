@@ -53,3 +53,29 @@ def test_pick_one_project():
         pick_one_project('8ef3007b78824a6fb65cbceaa64fe8fa', [])
     with pytest.raises(NotResolved, match=r"2 projects are named 'alt' \(p1, p2\)"):
         pick_one_project('alt', [{'id': 'p2'}, {'id': 'p1'}])
+
+
+class FakeGlance(object):
+    """find_images_by_name answered from a list; every call recorded."""
+
+    def __init__(self, images, project_id='p' * 32):
+        self.images = images
+        self.calls = []
+        self.http = type('Http', (), {'project_id': project_id})()
+
+    def find_images_by_name(self, name, owner=None, member_status='all', hidden=None):
+        self.calls.append(hidden)
+        return [i for i in self.images if i['name'] == name and (owner is None or i.get('owner') == owner)
+                and (hidden is None or bool(i.get('os_hidden')) == hidden)]
+
+
+def test_a_write_lookup_that_finds_a_visible_image_asks_no_more():
+    glance = FakeGlance([{'id': 'a', 'name': 'x', 'owner': 'p' * 32, 'status': 'active', 'os_hidden': False}])
+    assert find_one_image(glance, 'x', purpose='write')['id'] == 'a'
+    assert glance.calls == [False]
+
+
+def test_a_write_lookup_finds_a_hidden_image_with_a_second_query():
+    glance = FakeGlance([{'id': 'h', 'name': 'x', 'owner': 'p' * 32, 'status': 'active', 'os_hidden': True}])
+    assert find_one_image(glance, 'x', purpose='write')['id'] == 'h'
+    assert glance.calls == [False, True]

@@ -92,7 +92,8 @@ def test_create_uploads_verifies_and_records_hashes(fake_cloud, capsys, image_fi
 
     fake_cloud.add('POST', IMAGES, func=on_create)
     fake_cloud.add('PUT', re.compile(re.escape(IMAGES) + r'/[0-9a-f-]{36}/file$'), status=204)
-    uploaded = dict((k, v) for k, v in active_image().items() if not k.startswith('owner_specified.'))
+    sdk_hashes = ('owner_specified.openstack.md5', 'owner_specified.openstack.sha256')
+    uploaded = dict((k, v) for k, v in active_image().items() if k not in sdk_hashes)
     final = active_image(protected=True)
     fake_cloud.add('GET', ONE_IMAGE, json_body=uploaded)
     fake_cloud.add('GET', ONE_IMAGE, json_body=final)
@@ -109,12 +110,10 @@ def test_create_uploads_verifies_and_records_hashes(fake_cloud, capsys, image_fi
     assert fake_cloud.bodies[fake_cloud.requests.index(upload)] == DATA
     assert upload.headers['x-openstack-image-size'] == str(len(DATA))
     h = hashes(DATA)
-    # One patch after the upload: openstacksdk's object property (its md5 and sha256 only with
-    # openstacksdk_hashes), then the protection asked for.
-    assert sent_json(fake_cloud, 'PATCH') == [[
-        {'op': 'add', 'path': '/owner_specified.openstack.object', 'value': 'images/cirros'},
-        {'op': 'replace', 'path': '/protected', 'value': True},
-    ]]
+    # openstacksdk's object name goes in with the create; one patch after the upload: the protection asked for
+    # (openstacksdk's md5 and sha256 only with openstacksdk_hashes).
+    assert created['owner_specified.openstack.object'] == 'images/cirros'
+    assert sent_json(fake_cloud, 'PATCH') == [[{'op': 'replace', 'path': '/protected', 'value': True}]]
     assert result['verified'] == 'sha512:' + h['sha512']
     assert result['image'] == final
 

@@ -61,6 +61,24 @@ def test_owner_add_is_idempotent(fake_cloud, capsys):
     assert writes(fake_cloud) == []
 
 
+def test_owner_add_of_a_member_id_already_there_asks_keystone_nothing(fake_cloud, capsys):
+    owner_routes(fake_cloud, current=member('accepted'))
+    rc, result = run(glance_image_member.main, {'image': UUID, 'member': ALT}, capsys)
+    assert rc == 0 and result['changed'] is False
+    assert [r.path_url for r in fake_cloud.requests] == ['/v3/auth/tokens', '/v2/images/' + UUID,
+                                                         '/v2/images/%s/members/%s' % (UUID, ALT)]
+
+
+def test_owner_add_of_a_new_member_id_checks_it_with_keystone_once(fake_cloud, capsys):
+    owner_routes(fake_cloud)
+    fake_cloud.add('POST', IMAGE + '/members', json_body=member())
+    rc, result = run(glance_image_member.main, {'image': UUID, 'member': ALT}, capsys)
+    assert rc == 0 and result['changed'] is True
+    assert [r.path_url for r in fake_cloud.requests] == ['/v3/auth/tokens', '/v2/images/' + UUID,
+                                                         '/v2/images/%s/members/%s' % (UUID, ALT),
+                                                         '/v3/projects/' + ALT, '/v2/images/%s/members' % UUID]
+
+
 def test_owner_add_in_check_mode_sends_nothing(fake_cloud, capsys):
     owner_routes(fake_cloud)
     rc, result = run(glance_image_member.main, {'image': UUID, 'member': ALT}, capsys, check=True)
