@@ -15,9 +15,6 @@ write it. Writes go to a new file that is then renamed over the old one, so a re
 new content, never half of it. Anything unexpected means "no entry": a cache never fails a run.
 """
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import json
 import os
 import stat

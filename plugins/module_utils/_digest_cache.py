@@ -17,9 +17,6 @@ already matches, and hashes the file again whenever the cached hashes would lead
 that is uploaded is always hashed as it is sent, whatever the cache says.
 """
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import hashlib
 import os
 import time

@@ -5,7 +5,6 @@
 
 """The HTTP client: one session, retries, typed errors, pagination and streaming, for internal collection use only."""
 
-import email.utils
 import math
 import re
 import time
@@ -47,6 +46,7 @@ from ansible_collections.osimg.glance.plugins.module_utils._errors import (
     explanation_from_body,
 )
 from ansible_collections.osimg.glance.plugins.module_utils._hashing import CHUNK_SIZE, hashing_iter
+from ansible_collections.osimg.glance.plugins.module_utils._timestamps import http_date_seconds
 from ansible_collections.osimg.glance.plugins.module_utils._token_cache import ReusingAuthenticator, TokenCache
 from ansible_collections.osimg.glance.plugins.module_utils._version import COLLECTION_NAME, COLLECTION_VERSION
 
@@ -240,10 +240,10 @@ def _retry_after(resp):
     try:
         seconds = float(value)
     except ValueError:
-        try:
-            seconds = email.utils.parsedate_to_datetime(value).timestamp() - time.time()
-        except (AttributeError, TypeError, ValueError, IndexError, OverflowError, OSError):
+        when = http_date_seconds(value)
+        if when is None:
             return None  # not a number of seconds nor an HTTP date: the usual backoff applies
+        seconds = when - time.time()
     if math.isnan(seconds):
         return None
     return min(max(seconds, 0.0), MAX_RETRY_AFTER)
@@ -314,6 +314,8 @@ class HttpClient:
         self.session.cert = config.cert
         self.timeout = config.api_timeout
         self.requests_sent = []
+        # The Date of the last answer (seconds since the epoch): the server's clock, which stamps created_at.
+        self.server_time = None
         # A token given with the image endpoint, or one cached by an earlier run, spares asking Keystone.
         self.auth = None if config.auth_type == 'none' else ReusingAuthenticator(
             config, self._send, on_token=on_secret, token_cache=TokenCache.open(config, warn))
@@ -362,6 +364,10 @@ class HttpClient:
     def url(self, path, *path_args, **kwargs):
         """Absolute URL of path (path arguments quoted) on service ('image' or 'identity')."""
         return self._base(kwargs.get('service', 'image')) + build_path(path, *path_args)
+
+    def pause(self, seconds):
+        """Wait, with the client's sleep (a recorded one in tests)."""
+        self._sleep(seconds)
 
     def close(self):
         self.session.close()
@@ -506,6 +512,7 @@ class HttpClient:
                 raise
             status = resp.status_code
             self.requests_sent.append((method, shown_url, status))
+            self.server_time = http_date_seconds(resp.headers.get('Date')) or self.server_time
             if status in ok:
                 return resp
             if status in RETRY_STATUSES and retry_status and attempt < allowed:

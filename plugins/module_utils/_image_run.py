@@ -8,6 +8,8 @@
 Every step returns what it did (a result dict); nothing is stashed between steps.
 """
 
+import math
+import time
 import uuid
 
 from ansible_collections.osimg.glance.plugins.module_utils._digest_cache import DigestCache
@@ -38,11 +40,26 @@ from ansible_collections.osimg.glance.plugins.module_utils._lookup import (
     resolve_project_id,
 )
 from ansible_collections.osimg.glance.plugins.module_utils._preflight import check_upload
+from ansible_collections.osimg.glance.plugins.module_utils._timestamps import epoch_seconds
 
 # Statuses of an image whose data is being written (by another run, or by Glance's import).
 BUSY_STATUSES = ('saving', 'importing', 'uploading')
 # Statuses a busy image settles in; 'killed' (a failed upload or import) makes the wait fail.
 SETTLED_STATUSES = ('queued', 'active', 'deactivated')
+# How long a run waits for Glance's clock to leave the second an image was created in (see listed_after_second_of):
+# more than a second only when the clocks of the client and the server disagree.
+CLOCK_WAIT_LIMIT = 3.0
+# How many times a run that gave way follows the image it adopted giving way in turn.
+MAX_YIELDS = 10
+
+
+def age(image):
+    """The order concurrent runs agree on: the oldest image, by (created_at, id), is the one that stays."""
+    return (image.get('created_at') or '', image['id'])
+
+
+def newest_created_at(images):
+    return max((i.get('created_at') or '' for i in images), default=None) or None
 
 
 class ImageRun:
@@ -84,12 +101,17 @@ class ImageRun:
             except NotFound:
                 return None, []
         project_id = owner_id or self.glance.http.project_id
-        # Hidden images need a query of their own; a no-op on a visible image does without it.
-        named = self.glance.find_images_by_name(request.name, hidden=False)
-        own = owned_by(named, project_id)
-        if not own:
-            named += self.glance.find_images_by_name(request.name, hidden=True)
+
+        def lookup():
+            # Hidden images need a query of their own; a no-op on a visible image does without it.
+            named = self.glance.find_images_by_name(request.name, hidden=False)
             own = owned_by(named, project_id)
+            if not own:
+                named += self.glance.find_images_by_name(request.name, hidden=True)
+                own = owned_by(named, project_id)
+            return named, own
+
+        named, own = self.listed_after_second_of(lambda found: newest_created_at(found[1]), lookup)
         current = pick_one_image(request.name, own, option='name') if own else None
         return current, [i for i in named if i not in own]
 
@@ -242,7 +264,7 @@ class ImageRun:
                     image = self.glance.get_image(image['id'])
                 for member in members:  # members leave the image record as it is
                     self.glance.add_member(image['id'], member['member_id'])
-                rival = self.older_rival(image) if racing else None
+                rival = self.older_rival(image, final=True) if racing else None
         except Exception as e:
             self.discard_created(image, e)
             raise
@@ -264,7 +286,19 @@ class ImageRun:
         return result
 
     # ---- concurrent runs of the same task ----
-    def older_rival(self, image):
+    def namesakes(self, image, final=False):
+        """The live images of image's name and owner, hidden like it, itself included.
+
+        final: from a listing no image created later can sort before (listed_after_second_of), the one a run
+        decides on.
+        """
+        def listing():
+            return owned_by(self.glance.find_images_by_name(image['name'], owner=image.get('owner'),
+                                                            hidden=image.get('os_hidden')), image.get('owner'))
+
+        return self.listed_after_second_of(lambda found: image.get('created_at'), listing) if final else listing()
+
+    def older_rival(self, image, final=False):
         """The oldest other live image of the same name and owner, created before ours, or None.
 
         Two runs of one task (no id) that both found nothing each create an image. Every run compares its own
@@ -272,11 +306,32 @@ class ImageRun:
         every other run deletes its own and adopts that one. A replacement never looks: it shares its name with
         the image it replaces on purpose.
         """
-        named = self.glance.find_images_by_name(image['name'], owner=image.get('owner'), hidden=image.get('os_hidden'))
-        mine = (image.get('created_at') or '', image['id'])
-        older = [i for i in owned_by(named, image.get('owner'))
-                 if i['id'] != image['id'] and (i.get('created_at') or '', i['id']) < mine]
-        return min(older, key=lambda i: (i.get('created_at') or '', i['id'])) if older else None
+        older = [i for i in self.namesakes(image, final) if i['id'] != image['id'] and age(i) < age(image)]
+        return min(older, key=age) if older else None
+
+    def listed_after_second_of(self, created_at_of, listing):
+        """What listing() returns, from a call sent once Glance's clock has left the second created_at_of(result)
+        names (None: no image, nothing to wait for).
+
+        Glance stamps created_at to the second, so an image another run creates later in that same second ties
+        with the one listed, and the tie goes by id: it may sort first. Once the second is over, every image
+        that can sort before the one listed exists already. The server's clock is the Date of its last answer;
+        without one, the local clock with a second's margin. The wait costs under a second, and only when an
+        image of the name was created in the very second it was looked for.
+        """
+        http = self.glance.http
+        waited = 0.0
+        while True:
+            before = http.server_time if http.server_time is not None else time.time() - 1
+            found = listing()
+            created = epoch_seconds(created_at_of(found))
+            if created is None or before >= math.floor(created) + 1 or waited >= CLOCK_WAIT_LIMIT:
+                return found
+            # Sleep to just past the next second boundary of the local clock, which on one host or with NTP is
+            # Glance's too; the loop measures again either way.
+            delay = 1.02 - (time.time() % 1.0)
+            http.pause(delay)
+            waited += delay
 
     def yield_to(self, rival, mine, fields):
         """Delete the image this run created and bring the one another run created first to the wanted state."""
@@ -286,13 +341,25 @@ class ImageRun:
             self.glance.delete_image(mine['id'])
         except NotFound:
             pass
-        try:
-            rival = self.settled(rival, wait_for_data=self.request.brings_data)
-        except NotFound:
-            raise GlanceModuleError('Image %s (%s), created by another run of this task at the same time, was deleted '
-                                    'before it was complete (that run failed). Run the task again.'
-                                    % (rival['id'], rival.get('name')))
-        return self.update(rival, fields)
+        for dummy in range(MAX_YIELDS):
+            try:
+                rival = self.settled(rival, wait_for_data=self.request.brings_data)
+            except NotFound:
+                # That run gave way in turn, or failed: the oldest image of the name left is the one to adopt.
+                left = [i for i in self.namesakes(rival, final=True) if i['id'] not in (rival['id'], mine['id'])]
+                if not left:
+                    raise GlanceModuleError('Image %s (%s), created by another run of this task at the same time, '
+                                            'was deleted before it was complete (that run failed). Run the task '
+                                            'again.' % (rival['id'], rival.get('name')))
+                rival = min(left, key=age)
+                continue
+            # The rival seen first may itself give way to one created in the same second and seen later.
+            older = self.older_rival(rival, final=True)
+            if older is None:
+                return self.update(rival, fields)
+            rival = older
+        raise GlanceModuleError('Image %s (%s): other runs of this task keep creating and deleting images of this '
+                                'name; run the task again once they are done.' % (rival['id'], rival.get('name')))
 
     def settled(self, image, wait_for_data=False):
         """The image once nothing is writing its data any more (waiting at most timeout seconds).

@@ -5,11 +5,11 @@
 
 """Glance tasks: matching an existing task, waiting, and the tasks policy, for internal collection use only."""
 
-import datetime
 import json
 
 from ansible_collections.osimg.glance.plugins.module_utils._errors import Forbidden, GlanceModuleError, NotFound
 from ansible_collections.osimg.glance.plugins.module_utils._polling import poll
+from ansible_collections.osimg.glance.plugins.module_utils._timestamps import parse_time, utcnow
 
 TASK_STATUSES = ('pending', 'processing', 'success', 'failure')
 # Statuses of a task that does (or did) what was asked: such a task is not created again.
@@ -47,28 +47,6 @@ def canonical(value):
 
 def inputs_match(a, b):
     return canonical(a or {}) == canonical(b or {})
-
-
-def parse_time(text):
-    """A Glance timestamp (2026-11-28T20:06:03Z, with or without fraction or offset) as an aware UTC datetime."""
-    if not text:
-        return None
-    text = text.strip().replace('Z', '+00:00')
-    if '.' in text:  # fromisoformat of Python < 3.11 wants 0, 3 or 6 fraction digits
-        head, rest = text.split('.', 1)
-        digits = ''.join(c for c in rest if c.isdigit())
-        text = head + '.' + digits[:6].ljust(6, '0') + rest[len(digits):]
-    try:
-        when = datetime.datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=datetime.timezone.utc)
-    return when
-
-
-def utcnow():
-    return datetime.datetime.now(datetime.timezone.utc)
 
 
 def is_expired(task, now=None):

@@ -18,10 +18,6 @@ Two ways, both conventions of the OpenStack ecosystem:
 A token Glance refuses (401) is forgotten, in the file too, and the next one comes from Keystone.
 """
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
-import calendar
 import hashlib
 import json
 import re
@@ -29,6 +25,7 @@ import time
 
 from ansible_collections.osimg.glance.plugins.module_utils._auth import Authenticator, identity_v3_url
 from ansible_collections.osimg.glance.plugins.module_utils._cache_dir import PrivateDirectory
+from ansible_collections.osimg.glance.plugins.module_utils._timestamps import epoch_seconds
 
 ENTRY_VERSION = 1
 # A cached token is reused only while it has this long left: a run never starts on a token about to expire.
@@ -45,22 +42,6 @@ IDENTITY_KEYS = (
 # the directory.
 KEY_ROUNDS = 10000
 _TOKEN_RE = re.compile(r'^[\x21-\x7e]+$')
-_TIME_RE = re.compile(r'^(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(\.\d+)?(Z|[+-]\d\d:?\d\d)?$')
-
-
-def parse_expiry(text):
-    """Seconds since the epoch for Keystone's expires_at ('2026-01-01T00:00:00.000000Z'), or None."""
-    match = _TIME_RE.match(str(text or '').strip())
-    if not match:
-        return None
-    year, month, day, hour, minute, second = (int(match.group(i)) for i in range(1, 7))
-    seconds = calendar.timegm((year, month, day, hour, minute, second, 0, 0, 0)) + float(match.group(7) or 0)
-    zone = match.group(8)
-    if zone and zone != 'Z':
-        sign = -1 if zone[0] == '-' else 1
-        digits = zone[1:].replace(':', '')
-        seconds -= sign * (int(digits[:2]) * 3600 + int(digits[2:]) * 60)
-    return seconds
 
 
 def cache_key(config):
@@ -126,7 +107,7 @@ class TokenCache:
             return False
         if not isinstance(state.get('token'), str) or not _TOKEN_RE.match(state['token']):
             return False
-        expires = parse_expiry(state.get('expires_at'))
+        expires = epoch_seconds(state.get('expires_at'))
         return expires is not None and expires - TOKEN_MARGIN_SECONDS > self.clock()
 
     def load(self):

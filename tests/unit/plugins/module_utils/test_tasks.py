@@ -15,7 +15,6 @@ from ansible_collections.osimg.glance.plugins.module_utils._tasks import (
     inputs_match,
     is_candidate,
     is_expired,
-    parse_time,
     task_view,
     wait_for_task,
 )
@@ -37,19 +36,6 @@ INPUT = {'import_from': 'http://h/x.qcow2', 'import_from_format': 'qcow2',
 ])
 def test_inputs_match(a, b, same):
     assert inputs_match(a, b) is same
-
-
-@pytest.mark.parametrize('text, expected', [
-    ('2026-11-28T20:06:03Z', datetime.datetime(2026, 11, 28, 20, 6, 3, tzinfo=UTC)),
-    ('2026-11-28T20:06:03.123Z', datetime.datetime(2026, 11, 28, 20, 6, 3, 123000, tzinfo=UTC)),
-    ('2026-11-28T20:06:03.1234567+00:00', datetime.datetime(2026, 11, 28, 20, 6, 3, 123456, tzinfo=UTC)),
-    ('2026-11-28T20:06:03', datetime.datetime(2026, 11, 28, 20, 6, 3, tzinfo=UTC)),
-    (None, None),
-    ('', None),
-    ('garbage', None),
-])
-def test_parse_time(text, expected):
-    assert parse_time(text) == expected
 
 
 @pytest.mark.parametrize('summary, candidate', [

@@ -5,9 +5,6 @@
 
 """Authenticating once per play: a given token with the Glance endpoint, and clouds.yaml's cache: {auth: true}."""
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import json
 import os
 import stat
@@ -17,7 +14,7 @@ import pytest
 
 from ansible_collections.osimg.glance.plugins.module_utils._config import resolve_cloud_config
 from ansible_collections.osimg.glance.plugins.module_utils._errors import ConfigError, Unauthorized
-from ansible_collections.osimg.glance.plugins.module_utils._token_cache import cache_key, parse_expiry
+from ansible_collections.osimg.glance.plugins.module_utils._token_cache import cache_key
 from ansible_collections.osimg.glance.tests.unit.fake_glance import (
     AUTH_URL,
     IMAGE_URL,
@@ -302,15 +299,3 @@ def test_cache_auth_from_secure_yaml_and_per_cloud(tmp_path):
 def test_a_bad_cache_auth_value_names_the_setting():
     with pytest.raises(ConfigError, match='cache.auth'):
         cloud_config({'auth': PASSWORD_AUTH, 'cache': {'auth': 'sometimes'}})
-
-
-@pytest.mark.parametrize('text, expected', [
-    ('2099-01-01T00:00:00.000000Z', 4070908800.0),
-    ('2099-01-01T00:00:00Z', 4070908800.0),
-    ('2099-01-01T01:00:00+01:00', 4070908800.0),
-    ('2099-01-01T00:00:00.5', 4070908800.5),
-    ('not a time', None),
-    (None, None),
-])
-def test_parse_expiry(text, expected):
-    assert parse_expiry(text) == expected

@@ -5,6 +5,8 @@
 
 """glance_image in a shared cloud: other projects' images, concurrent runs, replacements and broken images."""
 
+import calendar
+import email.utils
 import json
 import re
 
@@ -110,6 +112,63 @@ def test_the_oldest_image_keeps_its_data_when_a_younger_rival_exists(fake_cloud,
     assert rc == 0, result
     assert result['changed'] is True
     assert not [w for w in writes(fake_cloud) if w[0] == 'DELETE']
+
+
+def glance_clock(transport, now):
+    """Glance's clock: every answer carries the Date clock['now'] (seconds since the epoch)."""
+    clock = {'now': now}
+    send = transport.send
+
+    def dated(request, **kwargs):
+        resp = send(request, **kwargs)
+        resp.headers['Date'] = email.utils.formatdate(clock['now'], usegmt=True)
+        return resp
+
+    transport.send = dated
+    return clock
+
+
+def test_a_run_decides_to_keep_its_image_only_once_the_second_it_was_created_in_is_over(fake_cloud, capsys,
+                                                                                      image_file):
+    """created_at has whole seconds: a rival created later in the same second, with a smaller id, sorts first."""
+    created = calendar.timegm((2026, 12, 1, 10, 0, 5))
+    clock = glance_clock(fake_cloud, created)
+    fake_cloud.add_token()
+    fake_cloud.add('POST', IMAGES, func=queued_echo(created_at='2026-12-01T10:00:05Z'))
+    fake_cloud.add('PUT', FILE, status=204)
+    mine = active_image(created_at='2026-12-01T10:00:05Z')
+    fake_cloud.add('GET', ONE_IMAGE, json_body=mine)
+    fake_cloud.add('PATCH', ONE_IMAGE, json_body=mine)
+    fake_cloud.add('DELETE', ONE_IMAGE, status=204)
+    rival = active_image(id=RIVAL_ID, created_at='2026-12-01T10:00:05Z', properties=None)
+    listings = []
+
+    def listing(request):
+        listings.append(request.url)
+        # Lookup (visible, hidden), the look before the upload and the first one after it: all in that second.
+        # Then the other run's image shows up, and Glance's clock moves on.
+        if len(listings) >= 5:
+            clock['now'] = created + 1
+        images = [rival] if len(listings) >= 5 else []
+        return make_response(request, 200, json.dumps({'images': images}).encode(),
+                             {'Content-Type': 'application/json'})
+
+    fake_cloud.add('GET', IMAGES, func=listing)
+    rc, result = run({'name': 'cirros', 'filename': image_file, 'disk_format': 'qcow2'}, capsys)
+    assert rc == 0, result
+    assert result['image']['id'] == RIVAL_ID
+    deleted = [w for w in writes(fake_cloud) if w[0] == 'DELETE']
+    assert len(deleted) == 1 and RIVAL_ID not in deleted[0][1]
+
+
+def test_an_image_created_seconds_ago_is_adopted_without_waiting(fake_cloud, capsys):
+    glance_clock(fake_cloud, calendar.timegm((2026, 12, 1, 10, 0, 7)))
+    fake_cloud.add_token()
+    lookup_returns(fake_cloud, active_image(created_at='2026-12-01T10:00:05Z'))
+    rc, result = run({'name': 'cirros'}, capsys)
+    assert rc == 0, result
+    assert result['changed'] is False
+    assert [r.method for r in fake_cloud.requests if '/auth/' not in r.path_url] == ['GET']
 
 
 def old_shared_image():
