@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""The fault proxy of the integration tests (tests/fault_proxy), against a small in-process upstream."""
+"""The fault proxy of the integration tests (tests/servers/fault_proxy.py), against a small in-process upstream."""
 
 import hashlib
 import json
@@ -16,8 +16,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 
-from ansible_collections.osimg.glance.tests.fault_proxy import fault_proxy
-from ansible_collections.osimg.glance.tests.fault_proxy.fault_proxy import FaultProxy, Rule, RuleError, fingerprint
+from ansible_collections.osimg.glance.tests.servers import fault_proxy
+from ansible_collections.osimg.glance.tests.servers.fault_proxy import FaultProxy, Rule, RuleError, fingerprint
 
 DATA = bytes(bytearray(range(256))) * 4096  # 1 MiB
 
@@ -307,7 +307,8 @@ def test_unreachable_upstream_is_a_502(tmp_path):
 
 def test_daemon_mode_prints_pid_and_port(upstream, tmp_path):
     target = 'http://127.0.0.1:%d' % upstream.server_address[1]
-    info = fault_proxy.start_daemon(['--target', target, '--max-lifetime', '30'], str(tmp_path / 'proxy.log'))
+    info = fault_proxy.start_daemon(fault_proxy.__file__, ['--target', target, '--max-lifetime', '30'],
+                                    str(tmp_path / 'proxy.log'), 'fault proxy')
     try:
         assert requests.get(info['url'] + '/__fault__/health', timeout=5).json()['pid'] == info['pid']
         assert requests.get(info['url'] + '/x', timeout=5).status_code == 200

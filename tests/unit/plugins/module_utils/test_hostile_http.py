@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""The HTTP client against the hostile server of tests/hostile_server, on loopback: redirects, next links, bodies,
+"""The HTTP client against the hostile server of tests/servers/hostile_server.py, on loopback: redirects, next links, bodies,
 headers and tokens a compromised or broken server could send."""
 
 import math
@@ -24,7 +24,7 @@ from ansible_collections.osimg.glance.plugins.module_utils._errors import (
 )
 from ansible_collections.osimg.glance.plugins.module_utils._glance import Glance
 from ansible_collections.osimg.glance.plugins.module_utils._http import HttpClient
-from ansible_collections.osimg.glance.tests.hostile_server.hostile_server import APP_CREDENTIAL_ID, IMAGE_ID, HostileCloud
+from ansible_collections.osimg.glance.tests.servers.hostile_server import APP_CREDENTIAL_ID, IMAGE_ID, HostileCloud
 
 
 @pytest.fixture(scope='module')

@@ -15,8 +15,8 @@ import pytest
 
 from ansible_collections.osimg.glance.plugins.module_utils import _download
 from ansible_collections.osimg.glance.plugins.modules import glance_image_download
-from ansible_collections.osimg.glance.tests.hostile_server import hostile_server
-from ansible_collections.osimg.glance.tests.hostile_server.hostile_server import HostileCloud
+from ansible_collections.osimg.glance.tests.servers import hostile_server
+from ansible_collections.osimg.glance.tests.servers.hostile_server import HostileCloud
 from ansible_collections.osimg.glance.tests.unit.fake_glance import AUTH, IMAGE_URL, make_response, run_module
 
 ID = '5f3b1b0e-8d61-4f0a-9a43-8f2f2c6b1e2d'

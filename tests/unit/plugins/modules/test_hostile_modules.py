@@ -4,7 +4,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 """Modules run for real (AnsibleModule, the HTTP client, requests) against the hostile server of
-tests/hostile_server on loopback: secrets stay masked in results, errors and the invocation log, and broken
+tests/servers/hostile_server.py on loopback: secrets stay masked in results, errors and the invocation log, and broken
 answers fail the task with a message, never a traceback."""
 
 import json
@@ -16,7 +16,7 @@ from ansible.module_utils import basic
 from ansible.module_utils.common.parameters import PASS_VARS
 
 from ansible_collections.osimg.glance.plugins.modules import glance_image, glance_image_download, glance_image_info
-from ansible_collections.osimg.glance.tests.hostile_server.hostile_server import IMAGE_ID, HostileCloud
+from ansible_collections.osimg.glance.tests.servers.hostile_server import IMAGE_ID, HostileCloud
 from ansible_collections.osimg.glance.tests.unit.fake_glance import run_module
 
 

@@ -60,12 +60,16 @@ import os
 import re
 import socket
 import struct
-import subprocess
 import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import urlsplit
+
+try:
+    from ansible_collections.osimg.glance.tests.servers.daemon import start_daemon, write_port_file
+except ImportError:  # run as a script: its own directory is on sys.path
+    from daemon import start_daemon, write_port_file
 
 CONTROL_PREFIX = '/__fault__/'
 ACTIONS = ('status', 'delay', 'cut_after', 'drop', 'reset', 'refuse', 'revoke_token')
@@ -656,32 +660,6 @@ class ProxyHandler(BaseHTTPRequestHandler):
         self.wfile.flush()
 
 
-def start_daemon(argv, log_file, timeout=15.0):
-    """Run this script again in its own session with argv; return {"pid", "port", "url"} once it listens."""
-    port_file = '%s.port.%d' % (log_file or os.path.join('/tmp', 'fault-proxy'), os.getpid())
-    if os.path.exists(port_file):
-        os.unlink(port_file)
-    out = open(log_file or os.devnull, 'ab')
-    try:
-        child = subprocess.Popen([sys.executable, os.path.abspath(__file__)] + argv + ['--port-file', port_file],
-                                 stdin=subprocess.DEVNULL, stdout=out, stderr=out, start_new_session=True, close_fds=True)
-    finally:
-        out.close()
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if child.poll() is not None:
-            raise SystemExit('fault proxy exited at once with %s; see %s' % (child.returncode, log_file))
-        try:
-            with open(port_file) as f:
-                port = int(f.read().strip())
-            os.unlink(port_file)
-            return {'pid': child.pid, 'port': port, 'url': 'http://127.0.0.1:%d' % port}
-        except (IOError, ValueError):
-            time.sleep(0.05)
-    child.kill()
-    raise SystemExit('fault proxy did not start within %s seconds' % timeout)
-
-
 def parse_args(argv):
     parser = argparse.ArgumentParser(description='Fault-injecting HTTP proxy for integration tests.')
     parser.add_argument('--target', required=True, help='upstream base URL, e.g. http://127.0.0.1:9292')
@@ -701,16 +679,12 @@ def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parse_args(argv)
     if args.daemon:
-        child_argv = [a for a in argv if a != '--daemon']
-        print(json.dumps(start_daemon(child_argv, args.log_file)))
+        print(json.dumps(start_daemon(__file__, [a for a in argv if a != '--daemon'], args.log_file, 'fault proxy')))
         return 0
     proxy = FaultProxy(args.target, port=args.port, keystone=args.keystone, capture_tokens=args.capture_tokens,
                        upstream_timeout=args.upstream_timeout, max_lifetime=args.max_lifetime)
     if args.port_file:
-        tmp = args.port_file + '.tmp'
-        with open(tmp, 'w') as f:
-            f.write(str(proxy.port))
-        os.rename(tmp, args.port_file)
+        write_port_file(args.port_file, {'port': proxy.port, 'url': proxy.url})
     print('fault proxy on %s -> %s' % (proxy.url, proxy.target), flush=True)
     proxy.serve_forever()
     return 0

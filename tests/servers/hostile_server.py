@@ -6,7 +6,7 @@
 """A hostile OpenStack for the tests: a fake Keystone and Glance that misbehave on purpose, and a second origin
 that records whatever reaches it (stdlib only, test code, never shipped to users).
 
-Where the fault proxy (tests/fault_proxy) breaks the traffic of the real local cloud, this server is the cloud:
+Where the fault proxy (fault_proxy.py, beside this file) breaks the traffic of the real local cloud, this server is the cloud:
 it answers what a compromised or broken server could answer, which the real Glance never does.
 
 Two listeners on loopback, two origins:
@@ -34,21 +34,22 @@ Start it in the foreground, or with ``--daemon`` (prints ``{"pid", "url", "elsew
 stop it with ``kill <pid>``. It also stops by itself after ``--max-lifetime`` seconds.
 """
 
-from __future__ import absolute_import, division, print_function
-
 import argparse
 import hashlib
 import json
-import os
 import random
 import secrets
-import subprocess
 import sys
 import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
+
+try:
+    from ansible_collections.osimg.glance.tests.servers.daemon import start_daemon, write_port_file
+except ImportError:  # run as a script: its own directory is on sys.path
+    from daemon import start_daemon, write_port_file
 
 CONTROL_PREFIX = '/__hostile__/'
 IMAGE_ID = '7f1d0c55-9a3e-4b8e-8f5a-2c1e9d6b4a10'
@@ -485,32 +486,6 @@ class CloudHandler(_Handler):
         return self.stream(status, len(body), iter(pieces), headers=headers)
 
 
-def start_daemon(argv, log_file, timeout=15.0):
-    """Run this script again in its own session with argv; return {"pid", "url", "elsewhere_url"} once it listens."""
-    port_file = '%s.ports.%d' % (log_file or os.path.join('/tmp', 'hostile-server'), os.getpid())
-    if os.path.exists(port_file):
-        os.unlink(port_file)
-    out = open(log_file or os.devnull, 'ab')
-    try:
-        child = subprocess.Popen([sys.executable, os.path.abspath(__file__)] + argv + ['--port-file', port_file],
-                                 stdin=subprocess.DEVNULL, stdout=out, stderr=out, start_new_session=True, close_fds=True)
-    finally:
-        out.close()
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if child.poll() is not None:
-            raise SystemExit('hostile server exited at once with %s; see %s' % (child.returncode, log_file))
-        try:
-            with open(port_file) as f:
-                ports = json.load(f)
-            os.unlink(port_file)
-            return dict(ports, pid=child.pid)
-        except (IOError, ValueError):
-            time.sleep(0.05)
-    child.kill()
-    raise SystemExit('hostile server did not start within %s seconds' % timeout)
-
-
 def parse_args(argv):
     parser = argparse.ArgumentParser(description='A fake Keystone + Glance that misbehaves, for tests.')
     parser.add_argument('--port', type=int, default=0, help='port of the cloud (0: a free one)')
@@ -529,15 +504,12 @@ def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parse_args(argv)
     if args.daemon:
-        print(json.dumps(start_daemon([a for a in argv if a != '--daemon'], args.log_file)))
+        print(json.dumps(start_daemon(__file__, [a for a in argv if a != '--daemon'], args.log_file, 'hostile server')))
         return 0
     hostile = HostileCloud(port=args.port, elsewhere_port=args.elsewhere_port, password=args.password,
                            image_size=args.image_size, slow_seconds=args.slow_seconds, max_lifetime=args.max_lifetime)
     if args.port_file:
-        tmp = args.port_file + '.tmp'
-        with open(tmp, 'w') as f:
-            json.dump({'url': hostile.url, 'elsewhere_url': hostile.elsewhere_url}, f)
-        os.rename(tmp, args.port_file)
+        write_port_file(args.port_file, {'url': hostile.url, 'elsewhere_url': hostile.elsewhere_url})
     print('hostile cloud on %s, elsewhere on %s' % (hostile.url, hostile.elsewhere_url), flush=True)
     hostile.serve_forever()
     return 0
