@@ -38,7 +38,7 @@ GiB = 1024 * MiB
 ALL_CASES = ('upload', 'download', 'noop', 'listing', 'crowded', 'catalogue', 'scaling')
 UPLOAD_CONTENDERS = ('ours', 'ours-module', 'osc', 'glance', 'curl')
 SCALING_CONTENDERS = ('ours', 'osc', 'glance', 'curl')
-DOWNLOAD_CONTENDERS = ('ours', 'ours-module', 'glance', 'sdk', 'curl')
+DOWNLOAD_CONTENDERS = ('ours', 'ours-module', 'ours-unverified', 'glance', 'sdk', 'curl')
 NOOP_CONTENDERS = ('floor', 'ours', 'ours-cached', 'osc', 'ours-module', 'ours-cached-module', 'osc-module')
 CATALOGUE_CONTENDERS = ('ours', 'ours-plain', 'osc')
 CATALOGUE_PREFIX = 'osimg-bench-cat-'
@@ -462,9 +462,11 @@ class Bench:
         if contender == 'ours':
             cmd, env = self.ansible('ours', [{'osimg.glance.%s' % DOWNLOAD_MODULE: self.download_args(image_id, out)}],
                                     label)
-        elif contender == 'ours-module':
+        elif contender in ('ours-module', 'ours-unverified'):
+            # verify: false shows what the transfer costs without the hash that verifies it.
+            args = dict(self.download_args(image_id, out), verify=contender == 'ours-module')
             cmd, env = self.module_direct('ours', 'ansible_collections.osimg.glance.plugins.modules.' + DOWNLOAD_MODULE,
-                                          self.download_args(image_id, out), label)
+                                          args, label)
         elif contender == 'glance':
             env = self.base_env(self.bench_venv)
             env.update(self.cloud.os_env())
