@@ -128,8 +128,7 @@ def glance_clock(transport, now):
     return clock
 
 
-def test_a_run_decides_to_keep_its_image_only_once_the_second_it_was_created_in_is_over(fake_cloud, capsys,
-                                                                                      image_file):
+def test_a_run_keeps_its_image_only_once_the_second_it_was_created_in_is_over(fake_cloud, capsys, image_file):
     """created_at has whole seconds: a rival created later in the same second, with a smaller id, sorts first."""
     created = calendar.timegm((2026, 12, 1, 10, 0, 5))
     clock = glance_clock(fake_cloud, created)
