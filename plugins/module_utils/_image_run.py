@@ -310,25 +310,25 @@ class ImageRun:
         return min(older, key=age) if older else None
 
     def listed_after_second_of(self, created_at_of, listing):
-        """What listing() returns, from a call sent once Glance's clock has left the second created_at_of(result)
-        names (None: no image, nothing to wait for).
+        """What listing() returns, from a call Glance answered once its clock had left the second
+        created_at_of(result) names (None: no image, nothing to wait for).
 
         Glance stamps created_at to the second, so an image another run creates later in that same second ties
         with the one listed, and the tie goes by id: it may sort first. Once the second is over, every image
-        that can sort before the one listed exists already. The server's clock is the Date of its last answer;
-        without one, the local clock with a second's margin. The wait costs under a second, and only when an
-        image of the name was created in the very second it was looked for.
+        that can sort before the one listed exists already. Glance's clock is the Date of its answer; without
+        one, the local clock with a second's margin. The wait costs under a second and one more listing, and
+        only when an image of the name was created in the very second it was looked for.
         """
         http = self.glance.http
         waited = 0.0
         while True:
-            before = http.server_time if http.server_time is not None else time.time() - 1
             found = listing()
             created = epoch_seconds(created_at_of(found))
-            if created is None or before >= math.floor(created) + 1 or waited >= CLOCK_WAIT_LIMIT:
+            answered = http.server_time if http.server_time is not None else time.time() - 1
+            if created is None or answered >= math.floor(created) + 1 or waited >= CLOCK_WAIT_LIMIT:
                 return found
             # Sleep to just past the next second boundary of the local clock, which on one host or with NTP is
-            # Glance's too; the loop measures again either way.
+            # Glance's too; the loop reads Glance's clock again either way.
             delay = 1.02 - (time.time() % 1.0)
             http.pause(delay)
             waited += delay
