@@ -46,7 +46,7 @@ from ansible_collections.osimg.glance.plugins.module_utils._errors import (
     explanation_from_body,
 )
 from ansible_collections.osimg.glance.plugins.module_utils._hashing import CHUNK_SIZE, hashing_iter
-from ansible_collections.osimg.glance.plugins.module_utils._timestamps import http_date_seconds
+from ansible_collections.osimg.glance.plugins.module_utils._timestamps import ServerClock, http_date_seconds
 from ansible_collections.osimg.glance.plugins.module_utils._token_cache import ReusingAuthenticator, TokenCache
 from ansible_collections.osimg.glance.plugins.module_utils._version import COLLECTION_NAME, COLLECTION_VERSION
 
@@ -314,8 +314,8 @@ class HttpClient:
         self.session.cert = config.cert
         self.timeout = config.api_timeout
         self.requests_sent = []
-        # The Date of the last answer (seconds since the epoch): the server's clock, which stamps created_at.
-        self.server_time = None
+        # What the answers' Date headers (where the server sends them) tell of Glance's clock, which stamps created_at.
+        self.server_clock = ServerClock()
         # A token given with the image endpoint, or one cached by an earlier run, spares asking Keystone.
         self.auth = None if config.auth_type == 'none' else ReusingAuthenticator(
             config, self._send, on_token=on_secret, token_cache=TokenCache.open(config, warn))
@@ -512,7 +512,7 @@ class HttpClient:
                 raise
             status = resp.status_code
             self.requests_sent.append((method, shown_url, status))
-            self.server_time = http_date_seconds(resp.headers.get('Date')) or self.server_time
+            self.server_clock.reached(http_date_seconds(resp.headers.get('Date')))
             if status in ok:
                 return resp
             if status in RETRY_STATUSES and retry_status and attempt < allowed:

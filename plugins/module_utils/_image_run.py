@@ -9,7 +9,6 @@ Every step returns what it did (a result dict); nothing is stashed between steps
 """
 
 import math
-import time
 import uuid
 
 from ansible_collections.osimg.glance.plugins.module_utils._digest_cache import DigestCache
@@ -46,8 +45,7 @@ from ansible_collections.osimg.glance.plugins.module_utils._timestamps import ep
 BUSY_STATUSES = ('saving', 'importing', 'uploading')
 # Statuses a busy image settles in; 'killed' (a failed upload or import) makes the wait fail.
 SETTLED_STATUSES = ('queued', 'active', 'deactivated')
-# How long a run waits for Glance's clock to leave the second an image was created in (see listed_after_second_of):
-# more than a second only when the clocks of the client and the server disagree.
+# How long a run waits for Glance's clock to leave the second an image was created in (listed_after_second_of).
 CLOCK_WAIT_LIMIT = 3.0
 # How many times a run that gave way follows the image it adopted giving way in turn.
 MAX_YIELDS = 10
@@ -240,6 +238,8 @@ class ImageRun:
                 predicted['protected'] = protected
             return {'changed': True, 'image': predicted, 'patch': [], 'diff': self.diff(None, predicted, keys)}
         image = self.post_image(body)
+        # Glance stamped created_at before it answered: its clock has reached that second by now.
+        self.glance.http.server_clock.reached(epoch_seconds(image.get('created_at')))
         racing = template is None and not request.image_id
         joined = False
         try:
@@ -310,27 +310,26 @@ class ImageRun:
         return min(older, key=age) if older else None
 
     def listed_after_second_of(self, created_at_of, listing):
-        """What listing() returns, from a call Glance answered once its clock had left the second
-        created_at_of(result) names (None: no image, nothing to wait for).
+        """What listing() returns, from a call sent once Glance's clock had left the second created_at_of(result)
+        names (None: no image, nothing to wait for).
 
         Glance stamps created_at to the second, so an image another run creates later in that same second ties
         with the one listed, and the tie goes by id: it may sort first. Once the second is over, every image
-        that can sort before the one listed exists already. Glance's clock is the Date of its answer; without
-        one, the local clock with a second's margin. The wait costs under a second and one more listing, and
-        only when an image of the name was created in the very second it was looked for.
+        that can sort before the one listed exists already. What the run knows of Glance's clock is in
+        ``http.server_clock``: the Date of its answers where it sends one, and the created_at of the image this
+        run created, stamped before the answer to its create; so a run that created its image waits at most
+        until a second after that answer. The wait happens only when an image of the name is that new.
         """
-        http = self.glance.http
+        clock = self.glance.http.server_clock
         waited = 0.0
         while True:
+            sent_after = clock.at_least()
             found = listing()
             created = epoch_seconds(created_at_of(found))
-            answered = http.server_time if http.server_time is not None else time.time() - 1
-            if created is None or answered >= math.floor(created) + 1 or waited >= CLOCK_WAIT_LIMIT:
+            if created is None or sent_after >= math.floor(created) + 1 or waited >= CLOCK_WAIT_LIMIT:
                 return found
-            # Sleep to just past the next second boundary of the local clock, which on one host or with NTP is
-            # Glance's too; the loop reads Glance's clock again either way.
-            delay = 1.02 - (time.time() % 1.0)
-            http.pause(delay)
+            delay = clock.seconds_until(math.floor(created) + 1) + 0.01
+            self.glance.http.pause(delay)
             waited += delay
 
     def yield_to(self, rival, mine, fields):

@@ -3,10 +3,11 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Timestamps as Glance and Keystone write them, and the server's clock as its answers' Date header shows it."""
+"""Timestamps as Glance and Keystone write them, and what a client can know of the server's clock."""
 
 import datetime
 import email.utils
+import time
 
 
 def parse_time(text):
@@ -44,3 +45,34 @@ def http_date_seconds(value):
 
 def utcnow():
     return datetime.datetime.now(datetime.timezone.utc)
+
+
+class ServerClock:
+    """The least the server's clock can read now, from readings taken during the run.
+
+    A reading says that the server's clock had reached ``seconds`` by a local monotonic instant: the Date of an
+    answer, or the created_at Glance stamped on an image before answering its create. Without a reading that
+    says more, the local clock less a second stands in (clocks kept by NTP agree far closer than that).
+    """
+
+    def __init__(self, monotonic=time.monotonic, wall=time.time):
+        self._monotonic = monotonic
+        self._wall = wall
+        self._offset = None  # server seconds minus local monotonic seconds, at least
+
+    def reached(self, seconds, at=None):
+        """The server's clock read at least seconds at the local monotonic instant at (now when None)."""
+        if seconds is None:
+            return
+        offset = seconds - (self._monotonic() if at is None else at)
+        if self._offset is None or offset > self._offset:
+            self._offset = offset
+
+    def at_least(self):
+        """Seconds since the epoch the server's clock has reached, at least, by now."""
+        guess = self._wall() - 1
+        return guess if self._offset is None else max(guess, self._monotonic() + self._offset)
+
+    def seconds_until(self, seconds):
+        """How long until the server's clock has surely reached seconds (0 when it has)."""
+        return max(0.0, seconds - self.at_least())

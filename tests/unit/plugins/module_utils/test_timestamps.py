@@ -7,7 +7,12 @@ import datetime
 
 import pytest
 
-from ansible_collections.osimg.glance.plugins.module_utils._timestamps import epoch_seconds, http_date_seconds, parse_time
+from ansible_collections.osimg.glance.plugins.module_utils._timestamps import (
+    ServerClock,
+    epoch_seconds,
+    http_date_seconds,
+    parse_time,
+)
 
 UTC = datetime.timezone.utc
 
@@ -44,3 +49,32 @@ def test_epoch_seconds(text, expected):
 ])
 def test_http_date_seconds(value, expected):
     assert http_date_seconds(value) == expected
+
+
+class FakeTime:
+    def __init__(self, wall, monotonic=100.0):
+        self.wall, self.mono = wall, monotonic
+
+    def advance(self, seconds):
+        self.wall += seconds
+        self.mono += seconds
+
+
+def test_without_readings_the_server_clock_is_the_local_clock_less_a_second():
+    now = FakeTime(1000.5)
+    clock = ServerClock(monotonic=lambda: now.mono, wall=lambda: now.wall)
+    assert clock.at_least() == 999.5
+    assert clock.seconds_until(1001) == 1.5
+
+
+def test_a_reading_ahead_of_the_local_clock_counts_from_when_it_was_taken():
+    now = FakeTime(1000.5)
+    clock = ServerClock(monotonic=lambda: now.mono, wall=lambda: now.wall)
+    clock.reached(1002)  # the server is ahead: its answer said 1002 (whole seconds) at this instant
+    now.advance(0.25)
+    assert clock.at_least() == 1002.25
+    assert clock.seconds_until(1003) == 0.75
+    clock.reached(1001)  # an older reading says less: it changes nothing
+    assert clock.at_least() == 1002.25
+    clock.reached(None)
+    assert clock.at_least() == 1002.25

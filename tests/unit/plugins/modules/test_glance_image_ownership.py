@@ -9,6 +9,7 @@ import calendar
 import email.utils
 import json
 import re
+import time
 
 from ansible_collections.osimg.glance.plugins.modules import glance_image_member, glance_image_tag
 from ansible_collections.osimg.glance.tests.unit.fake_glance import (
@@ -130,16 +131,17 @@ def glance_clock(transport, now):
 
 def test_a_run_keeps_its_image_only_once_the_second_it_was_created_in_is_over(fake_cloud, capsys, image_file):
     """created_at has whole seconds: a rival created later in the same second, with a smaller id, sorts first."""
-    created = calendar.timegm((2026, 12, 1, 10, 0, 5))
+    created = int(time.time())  # the image is created now: the local clock does not tell the second is over
+    stamp = time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(created))
     clock = glance_clock(fake_cloud, created)
     fake_cloud.add_token()
-    fake_cloud.add('POST', IMAGES, func=queued_echo(created_at='2026-12-01T10:00:05Z'))
+    fake_cloud.add('POST', IMAGES, func=queued_echo(created_at=stamp))
     fake_cloud.add('PUT', FILE, status=204)
-    mine = active_image(created_at='2026-12-01T10:00:05Z')
+    mine = active_image(created_at=stamp)
     fake_cloud.add('GET', ONE_IMAGE, json_body=mine)
     fake_cloud.add('PATCH', ONE_IMAGE, json_body=mine)
     fake_cloud.add('DELETE', ONE_IMAGE, status=204)
-    rival = active_image(id=RIVAL_ID, created_at='2026-12-01T10:00:05Z', properties=None)
+    rival = active_image(id=RIVAL_ID, created_at=stamp, properties=None)
     listings = []
 
     def listing(request):
