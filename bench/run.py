@@ -864,7 +864,8 @@ class Bench:
             other = json.load(f)
         for name, case in other.get('cases', {}).items():
             if name not in self.results['cases']:
-                self.results['cases'][name] = dict(case, measured_in={
+                # A case the other run merged in itself keeps the run that measured it.
+                self.results['cases'][name] = dict(case, measured_in=case.get('measured_in') or {
                     'date': other['meta'].get('date'), 'git_commit': other['meta'].get('git_commit'),
                     'project': (other['meta'].get('args') or {}).get('bench_project'),
                     'load_at_start': other['meta'].get('load_at_start'),
