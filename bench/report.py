@@ -183,15 +183,23 @@ def metadata_table(case_name, case):
     return '\n'.join(lines)
 
 
-def measured_in(case):
-    """' Measured in another run ...' for a case merged from another results.json, else ''."""
+def measured_in(case, why=''):
+    """' Measured in another run (...)' for a case merged from another results.json, else ''."""
     other = case.get('measured_in')
     if not other:
         return ''
-    return (' Measured in a separate run (%s, commit %s, as project %s; load average %s at its start), so that the '
-            'listing images do not crowd the project of the other cases.' % (
-                other.get('date'), other.get('git_commit'), other.get('project'),
-                ', '.join('%.2f' % x for x in other.get('load_at_start') or [])))
+    return ' Measured in another run (%s, commit %s, as project %s; load average %s at its start)%s.' % (
+        other.get('date'), other.get('git_commit'), other.get('project'),
+        ', '.join('%.2f' % x for x in other.get('load_at_start') or []), why)
+
+
+def run_note(case):
+    """The line saying which run measured a merged case, as lines to add under its heading."""
+    note = measured_in(case).strip()
+    return [note, ''] if note else []
+
+
+LISTING_WHY = ', so that the listing images do not crowd the project of the other cases'
 
 
 def catalogue_table(case):
@@ -485,12 +493,13 @@ def write(results, docs_dir):
            '## Targets', '', targets(results), '']
     if 'upload' in cases:
         c = cases['upload']
-        out += ['## 1. Upload: %s %s image' % (human(c['nominal_size']), c['format']), '', transfer_table('upload', c), '']
+        out += ['## 1. Upload: %s %s image' % (human(c['nominal_size']), c['format']), ''] + run_note(c) + [
+            transfer_table('upload', c), '']
     if 'download' in cases:
         c = cases['download']
-        out += ['## 2. Download of the same image (verified)' , '', transfer_table('download', c), '']
+        out += ['## 2. Download of the same image (verified)', ''] + run_note(c) + [transfer_table('download', c), '']
     if 'noop' in cases:
-        out += ['## 3. No-op run of an image task', '',
+        out += ['## 3. No-op run of an image task', ''] + run_note(cases['noop']) + [
                 'The image exists and matches the task; the task names the same fields and the same local file.', '',
                 '### 1 MiB image (the project holds %d images)' % cases['noop'].get('project_images', 0), '',
                 metadata_table('noop', cases['noop']), '']
@@ -502,15 +511,15 @@ def write(results, docs_dir):
         c = cases['noop_crowded']
         out += ['### 1 MiB image, in a project holding %d images' % c.get('project_images', 0), '',
                 'The 1 MiB no-op again in the project of the listing case: looking an image up by name costs '
-                'openstack.cloud a listing of every image in the project.%s' % measured_in(c), '',
+                'openstack.cloud a listing of every image in the project.%s' % measured_in(c, LISTING_WHY), '',
                 metadata_table('noop_crowded', c), '']
     if 'listing' in cases:
         c = cases['listing']
         out += ['## 4. Listing: %d images, find the 10 with a tag and a name prefix' % c.get('images', 0), '',
-                (measured_in(c).strip() + '\n') if measured_in(c) else '', metadata_table('listing', c), '']
+                (measured_in(c, LISTING_WHY).strip() + '\n') if measured_in(c) else '', metadata_table('listing', c), '']
     if 'catalogue' in cases:
         c = cases['catalogue']
-        out += ['## 5. A catalogue of %d images: first run and no-op run' % c.get('images', 0), '',
+        out += ['## 5. A catalogue of %d images: first run and no-op run' % c.get('images', 0), ''] + run_note(c) + [
                 'One playbook a user runs to publish a catalogue: %d images of 1 MiB, each with 3 properties, 2 tags, '
                 'min_disk/min_ram and a visibility (private, community, one shared), then one share with another '
                 'project. The same playbook for openstack.cloud uses its `image` module and shells out to '
@@ -518,8 +527,8 @@ def write(results, docs_dir):
                 'second run. First run: no image exists; no-op run: the same playbook again.' % c.get('images', 0), '',
                 catalogue_table(c), '']
     if 'scaling' in cases:
-        out += ['## 6. Scaling: upload peak RSS by image size (%s)' % cases['scaling']['format'], '',
-                scaling_table(cases['scaling']), '']
+        out += ['## 6. Scaling: upload peak RSS by image size (%s)' % cases['scaling']['format'], ''] + run_note(
+            cases['scaling']) + [scaling_table(cases['scaling']), '']
     out += ['"time vs fastest peer" divides the median wall time by the fastest peer\'s (below 1 is faster). '
             '"throughput vs curl" is curl\'s time divided by the contender\'s: the share of the wire limit reached, '
             'for the whole process and for the data transfer alone.', '']
