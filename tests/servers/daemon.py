@@ -3,10 +3,11 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Starting a test server of this directory in the background (stdlib only, test code, never shipped to users).
+"""Running a test server of this directory (stdlib only, test code, never shipped to users).
 
-``start_daemon`` runs the server's script again in a session of its own with ``--port-file``, waits until the
-server has written where it listens there (``write_port_file``), and returns that with its pid.
+``run_server`` is a server script's main: with ``--daemon`` it starts the script again in the background
+(``start_daemon``: a session of its own, ``--port-file``) and prints where it listens, with its pid, once it
+does; otherwise it serves in the foreground and writes where it listens to ``--port-file``.
 """
 
 import json
@@ -48,3 +49,18 @@ def start_daemon(script, argv, log_file, what, timeout=15.0):
             time.sleep(0.05)
     child.kill()
     raise SystemExit('%s did not start within %s seconds' % (what, timeout))
+
+
+def run_server(script, argv, args, what, make_server, where):
+    """The main of a server script: args parsed from argv (with daemon, log_file and port_file); make_server(args)
+    returns a server with serve_forever(); where(server) is what it tells of itself (a JSON object with url)."""
+    if args.daemon:
+        print(json.dumps(start_daemon(script, [a for a in argv if a != '--daemon'], args.log_file, what)))
+        return 0
+    server = make_server(args)
+    info = where(server)
+    if args.port_file:
+        write_port_file(args.port_file, info)
+    print('%s: %s' % (what, json.dumps(info)), flush=True)
+    server.serve_forever()
+    return 0

@@ -67,9 +67,9 @@ from http.server import BaseHTTPRequestHandler
 from urllib.parse import urlsplit
 
 try:
-    from ansible_collections.osimg.glance.tests.servers.daemon import start_daemon, write_port_file
+    from ansible_collections.osimg.glance.tests.servers.daemon import run_server
 except ImportError:  # run as a script: its own directory is on sys.path
-    from daemon import start_daemon, write_port_file
+    from daemon import run_server
 
 CONTROL_PREFIX = '/__fault__/'
 ACTIONS = ('status', 'delay', 'cut_after', 'drop', 'reset', 'refuse', 'revoke_token')
@@ -677,17 +677,10 @@ def parse_args(argv):
 
 def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = parse_args(argv)
-    if args.daemon:
-        print(json.dumps(start_daemon(__file__, [a for a in argv if a != '--daemon'], args.log_file, 'fault proxy')))
-        return 0
-    proxy = FaultProxy(args.target, port=args.port, keystone=args.keystone, capture_tokens=args.capture_tokens,
-                       upstream_timeout=args.upstream_timeout, max_lifetime=args.max_lifetime)
-    if args.port_file:
-        write_port_file(args.port_file, {'port': proxy.port, 'url': proxy.url})
-    print('fault proxy on %s -> %s' % (proxy.url, proxy.target), flush=True)
-    proxy.serve_forever()
-    return 0
+    return run_server(__file__, argv, parse_args(argv), 'fault proxy', lambda args: FaultProxy(
+        args.target, port=args.port, keystone=args.keystone, capture_tokens=args.capture_tokens,
+        upstream_timeout=args.upstream_timeout, max_lifetime=args.max_lifetime),
+        lambda proxy: {'port': proxy.port, 'url': proxy.url, 'target': proxy.target})
 
 
 if __name__ == '__main__':

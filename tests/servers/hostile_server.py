@@ -47,9 +47,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
 try:
-    from ansible_collections.osimg.glance.tests.servers.daemon import start_daemon, write_port_file
+    from ansible_collections.osimg.glance.tests.servers.daemon import run_server
 except ImportError:  # run as a script: its own directory is on sys.path
-    from daemon import start_daemon, write_port_file
+    from daemon import run_server
 
 CONTROL_PREFIX = '/__hostile__/'
 IMAGE_ID = '7f1d0c55-9a3e-4b8e-8f5a-2c1e9d6b4a10'
@@ -502,17 +502,10 @@ def parse_args(argv):
 
 def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = parse_args(argv)
-    if args.daemon:
-        print(json.dumps(start_daemon(__file__, [a for a in argv if a != '--daemon'], args.log_file, 'hostile server')))
-        return 0
-    hostile = HostileCloud(port=args.port, elsewhere_port=args.elsewhere_port, password=args.password,
-                           image_size=args.image_size, slow_seconds=args.slow_seconds, max_lifetime=args.max_lifetime)
-    if args.port_file:
-        write_port_file(args.port_file, {'url': hostile.url, 'elsewhere_url': hostile.elsewhere_url})
-    print('hostile cloud on %s, elsewhere on %s' % (hostile.url, hostile.elsewhere_url), flush=True)
-    hostile.serve_forever()
-    return 0
+    return run_server(__file__, argv, parse_args(argv), 'hostile server', lambda args: HostileCloud(
+        port=args.port, elsewhere_port=args.elsewhere_port, password=args.password, image_size=args.image_size,
+        slow_seconds=args.slow_seconds, max_lifetime=args.max_lifetime),
+        lambda hostile: {'url': hostile.url, 'elsewhere_url': hostile.elsewhere_url})
 
 
 if __name__ == '__main__':

@@ -17,6 +17,7 @@ import pytest
 import requests
 
 from ansible_collections.osimg.glance.tests.servers import fault_proxy
+from ansible_collections.osimg.glance.tests.servers.daemon import start_daemon
 from ansible_collections.osimg.glance.tests.servers.fault_proxy import FaultProxy, Rule, RuleError, fingerprint
 
 DATA = bytes(bytearray(range(256))) * 4096  # 1 MiB
@@ -307,8 +308,8 @@ def test_unreachable_upstream_is_a_502(tmp_path):
 
 def test_daemon_mode_prints_pid_and_port(upstream, tmp_path):
     target = 'http://127.0.0.1:%d' % upstream.server_address[1]
-    info = fault_proxy.start_daemon(fault_proxy.__file__, ['--target', target, '--max-lifetime', '30'],
-                                    str(tmp_path / 'proxy.log'), 'fault proxy')
+    info = start_daemon(fault_proxy.__file__, ['--target', target, '--max-lifetime', '30'],
+                        str(tmp_path / 'proxy.log'), 'fault proxy')
     try:
         assert requests.get(info['url'] + '/__fault__/health', timeout=5).json()['pid'] == info['pid']
         assert requests.get(info['url'] + '/x', timeout=5).status_code == 200
